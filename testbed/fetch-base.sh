@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Fetch the pinned linux-source-7.3 .deb from Debian and unpack it into the
+# cache.  A private sources list and lists directory are used, so the
+# system's apt configuration is neither read for packages nor changed.
+#
+# Output: $CACHE/base/linux-source (the unpacked tree) and $CACHE/base/VERSION.
+. "$(dirname "$0")/lib.sh"
+
+dest=$CACHE/base
+mkdir -p "$dest"
+
+if [ -f "$dest/linux-source/Makefile" ] && [ -f "$dest/VERSION" ]; then
+	log "base $(cat "$dest/VERSION") already unpacked in $dest/linux-source"
+	exit 0
+fi
+
+# Mirror: $DEBIAN_MIRROR, else the Debian archive the system already uses.
+mirror=${DEBIAN_MIRROR:-}
+if [ -z "$mirror" ]; then
+	mirror=$(grep -rhoE '(https?|file)://[^ ]+/debian/?( |$)' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
+		head -n1 | tr -d ' ' || true)
+fi
+[ -n "$mirror" ] || die "no Debian mirror found; set DEBIAN_MIRROR"
+
+apt=$dest/apt
+mkdir -p "$apt/lists/partial" "$apt/archives/partial"
+: > "$apt/sources.list"
+for s in $BASE_SUITES; do
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $s main" >> "$apt/sources.list"
+done
+aptopts=(-o Dir::Etc::sourcelist="$apt/sources.list"
+	 -o Dir::Etc::sourceparts=-
+	 -o Dir::State::Lists="$apt/lists"
+	 -o Dir::Cache::Archives="$apt/archives"
+	 -o Dir::Cache::pkgcache="$apt/pkgcache.bin"
+	 -o Dir::Cache::srcpkgcache="$apt/srcpkgcache.bin"
+	 -o APT::Get::List-Cleanup=0
+	 -o APT::Sandbox::User=root)
+
+deb=$(ls "$dest"/${BASE_PKG}_*.deb 2>/dev/null | head -n1 || true)
+if [ -z "$deb" ]; then
+	log "updating private package lists ($BASE_SUITES)"
+	apt-get "${aptopts[@]}" -qq update || die "apt-get update on the private list failed"
+	avail=$(apt-cache "${aptopts[@]}" madison "$BASE_PKG" |
+		awk -F'|' '{gsub(/ /, "", $2); print $2}')
+	version=$BASE_VERSION
+	if ! grep -qxF "$BASE_VERSION" <<<"$avail"; then
+		version=
+		for v in $avail; do
+			if [ -z "$version" ] || dpkg --compare-versions "$v" gt "$version"; then
+				version=$v
+			fi
+		done
+		[ -n "$version" ] || die "$BASE_PKG is in none of: $BASE_SUITES"
+		printf '\nWARNING: %s %s has left the archive; using %s instead.\n\n' \
+			"$BASE_PKG" "$BASE_VERSION" "$version" >&2
+	fi
+	log "downloading $BASE_PKG $version"
+	(cd "$dest" && apt-get "${aptopts[@]}" -qq download "$BASE_PKG=$version")
+	deb=$(ls "$dest"/${BASE_PKG}_*.deb | head -n1)
+fi
+
+version=$(dpkg-deb -f "$deb" Version)
+sum=$(sha256sum "$deb" | cut -d' ' -f1)
+if [ "$version" = "$BASE_VERSION" ]; then
+	[ "$sum" = "$BASE_SHA256" ] ||
+		die "checksum mismatch for $deb: got $sum, want $BASE_SHA256"
+	log "checksum ok: $sum"
+else
+	printf 'WARNING: unpinned base %s (sha256 %s)\n' "$version" "$sum" >&2
+fi
+
+log "unpacking $deb"
+rm -rf "$dest/unpack" "$dest/linux-source"
+mkdir -p "$dest/unpack"
+dpkg-deb -x "$deb" "$dest/unpack"
+tarball=$(ls "$dest"/unpack/usr/src/linux-source-*.tar.* | head -n1)
+mkdir -p "$dest/linux-source"
+tar -xf "$tarball" -C "$dest/linux-source" --strip-components=1
+rm -rf "$dest/unpack"
+echo "$version" > "$dest/VERSION"
+log "base $version unpacked in $dest/linux-source"

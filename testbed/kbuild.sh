@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Configure and build a kernel out of tree, with ccache.
+#
+#   kbuild.sh ARCH SRC OUT FRAGMENTS [MAKE TARGETS...]
+#
+# ARCH is x86_64 or arm64; FRAGMENTS a comma-separated list of files in
+# testbed/configs/ applied on top of tinyconfig.  The .config is only
+# regenerated when the fragments or the source's Kconfig files change.
+. "$(dirname "$0")/lib.sh"
+
+arch=$1 src=$2 out=$3 frags=$4
+shift 4
+
+mkargs=(-C "$src" O="$out" -j"$JOBS")
+case $arch in
+x86_64)	mkargs+=(ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc") ;;
+arm64)	mkargs+=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+		 CC="ccache aarch64-linux-gnu-gcc" HOSTCC="ccache gcc") ;;
+*)	die "unknown arch $arch" ;;
+esac
+export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1 KBUILD_BUILD_TIMESTAMP="2026-01-01"
+export KBUILD_BUILD_USER=testbed KBUILD_BUILD_HOST=testbed
+
+mkdir -p "$out"
+files=()
+IFS=, read -ra names <<<"$frags"
+for n in "${names[@]}"; do files+=("$TESTBED/configs/$n"); done
+stamp=$(cat "${files[@]}" | sha256sum | cut -c1-16)
+if [ ! -f "$out/.config" ] || [ "$(cat "$out/.fragstamp" 2>/dev/null)" != "$stamp" ]; then
+	make -s "${mkargs[@]}" tinyconfig >/dev/null
+	KCONFIG_CONFIG=$out/.config "$src/scripts/kconfig/merge_config.sh" \
+		-m -O "$out" "$out/.config" "${files[@]}" >/dev/null
+	make -s "${mkargs[@]}" olddefconfig >/dev/null
+	# Every fragment line must survive olddefconfig, or the fragment lies.
+	missing=0
+	for f in "${files[@]}"; do
+		while read -r line; do
+			case "$line" in
+			CONFIG_*=n) grep -qx "# ${line%=n} is not set" "$out/.config" ||
+				    ! grep -q "^${line%=n}=" "$out/.config" || { echo "  $line"; missing=1; } ;;
+			CONFIG_*) grep -qxF "$line" "$out/.config" || { echo "  $line"; missing=1; } ;;
+			esac
+		done < "$f" >&2
+	done
+	((missing == 0)) || die "the lines above of $frags did not make it into $out/.config"
+	echo "$stamp" > "$out/.fragstamp"
+fi
+[ $# -eq 0 ] && exit 0
+make "${mkargs[@]}" "$@"

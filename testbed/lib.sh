@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings for the testbed scripts.  Sourced, not run.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TESTBED=$TOP/testbed
+BUILD=${BUILD:-$TOP/build}
+CACHE=${ENTRY_SYNC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/entry-sync}
+TREE=$BUILD/linux
+JOBS=${JOBS:-$(nproc)}
+
+# The pinned base.
+BASE_PKG=linux-source-7.3
+BASE_VERSION=7.3.4-1~bpo13+1
+BASE_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3
+BASE_SUITES="trixie-backports sid experimental"
+
+# The base commit is made with a fixed identity and date so that its hash,
+# and so every exported patch's "base-commit:", is reproducible.
+BASE_AUTHOR="Linux 7.3 base <base@invalid>"
+BASE_DATE="2026-01-01T00:00:00Z"
+
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# stage NAME CMD...: run CMD, print its wall time.
+stage() {
+	local name=$1 t0 rc=0
+	shift
+	t0=$(date +%s)
+	log "[$name] start"
+	"$@" || rc=$?
+	log "[$name] $( ((rc)) && echo FAILED || echo done) in $(($(date +%s) - t0))s"
+	return $rc
+}

@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Materialize the series: the pinned base as one commit, then every patch
+# of patches/series applied with "git am".
+#
+#   tree.sh [DIR]     DIR defaults to build/linux
+#
+# An existing DIR is reused only if it holds no work that patches/ lacks;
+# set FORCE=1 to discard such work.
+. "$(dirname "$0")/lib.sh"
+
+dir=${1:-$TREE}
+"$TESTBED/fetch-base.sh"
+src=$CACHE/base/linux-source
+repo=$CACHE/base/linux.git
+version=$(cat "$CACHE/base/VERSION")
+
+# The base repository is made once and cloned from then on.
+if ! git -C "$repo" rev-parse -q --verify refs/heads/base >/dev/null 2>&1; then
+	log "creating the base commit in $repo (once)"
+	rm -rf "$repo.tmp"
+	git init -q -b base "$repo.tmp"
+	# Debian's tarball ignores every top-level path in .gitignore (its
+	# packaging stanza); without it the base is the upstream tree and new
+	# files can be added as usual.
+	python3 - "$src/.gitignore" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+s = re.sub(r"\n*#\n# Debian packaging:.*\Z", "\n", s, flags=re.S)
+open(p, "w").write(s)
+PY
+	git -C "$repo.tmp" --work-tree="$src" add -A -f
+	GIT_AUTHOR_NAME=${BASE_AUTHOR% <*} GIT_AUTHOR_EMAIL=base@invalid \
+	GIT_COMMITTER_NAME=${BASE_AUTHOR% <*} GIT_COMMITTER_EMAIL=base@invalid \
+	GIT_AUTHOR_DATE=$BASE_DATE GIT_COMMITTER_DATE=$BASE_DATE \
+		git -C "$repo.tmp" --work-tree="$src" commit -q --no-verify \
+			-m "Linux $version (Debian $BASE_PKG)"
+	mv "$repo.tmp" "$repo"
+fi
+base=$(git -C "$repo" rev-parse base)
+
+if [ -d "$dir/.git" ]; then
+	if [ "${FORCE:-0}" != 1 ]; then
+		[ -z "$(git -C "$dir" status --porcelain --untracked-files=no)" ] ||
+			die "$dir has uncommitted changes; commit and 'make export', or FORCE=1"
+		if git -C "$dir" rev-parse -q --verify refs/heads/exported >/dev/null &&
+		   [ "$(git -C "$dir" rev-parse HEAD)" != "$(git -C "$dir" rev-parse exported)" ]; then
+			die "$dir has commits that are not exported; 'make export' first, or FORCE=1"
+		fi
+	fi
+	git -C "$dir" am --abort >/dev/null 2>&1 || true
+	git -C "$dir" fetch -q "$repo" base
+	git -C "$dir" checkout -q -f -B series "$base"
+else
+	log "cloning the base into $dir"
+	mkdir -p "$(dirname "$dir")"
+	git clone -q -b base "$repo" "$dir"
+	git -C "$dir" checkout -q -b series
+	git -C "$dir" branch -q -D base
+fi
+git -C "$dir" tag -f base "$base" >/dev/null
+
+# Apply each patch with committer == author, committer date == author
+# date, so the same patches always give the same commit hashes.
+n=0
+while read -r p; do
+	case "$p" in ''|'#'*) continue ;; esac
+	f=$TOP/patches/$p
+	[ -f "$f" ] || die "patches/series names $p, which does not exist"
+	info=$(git mailinfo /dev/null /dev/null < "$f")
+	name=$(sed -n 's/^Author: //p' <<<"$info")
+	mail=$(sed -n 's/^Email: //p' <<<"$info")
+	if ! GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$mail \
+	     git -C "$dir" am -q --committer-date-is-author-date "$f" >/dev/null 2>"$BUILD/am.err"; then
+		cat "$BUILD/am.err" >&2
+		git -C "$dir" am --abort >/dev/null 2>&1 || true
+		die "patch does not apply: patches/$p"
+	fi
+	n=$((n + 1))
+done < <(cat "$TOP/patches/series" 2>/dev/null || true)
+git -C "$dir" branch -f exported HEAD >/dev/null
+log "$dir: base $(git -C "$dir" rev-parse --short base) + $n patches"
