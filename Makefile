@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# entry_sync / VT-d hitless replace: the patch series in patches/ and the
+# testbed that builds, boots and measures it.  "make help" lists targets.
+
+SHELL := /bin/bash
+TB := testbed
+
+.PHONY: help check demo setup fetch tree export check-export lint \
+	checkpatch warnings bisect kunit kunit-uml kunit-arm64 guest \
+	guest-debug clean
+
+help:
+	@echo "make demo          build the patched kernel, boot it under emulated VT-d"
+	@echo "make check         every test: export, lint, KUnit (UML, arm64, x86_64 guest), guest selftests"
+	@echo "make tree          base + patches/ -> build/linux (a git tree to edit)"
+	@echo "make export        build/linux -> patches/, top-level copies, MAINTAINERS"
+	@echo "make check-export  patches/ reproduces the committed export"
+	@echo "make lint          checkpatch, sparse + W=1, bisect build"
+	@echo "make kunit-uml | kunit-arm64 | guest | guest-debug"
+
+check:
+	@$(TB)/check.sh
+
+demo:
+	@$(TB)/demo.sh
+
+setup:
+	@$(TB)/setup.sh
+
+fetch: setup
+	@$(TB)/fetch-base.sh
+
+tree: setup
+	@$(TB)/tree.sh
+
+export:
+	@$(TB)/export.sh
+
+check-export:
+	@$(TB)/check-export.sh
+
+lint: checkpatch warnings bisect
+
+checkpatch warnings bisect:
+	@$(TB)/lint.sh $@
+
+kunit: kunit-uml kunit-arm64
+
+kunit-uml:
+	@$(TB)/kunit.sh uml
+
+kunit-arm64:
+	@$(TB)/kunit.sh arm64
+
+guest:
+	@$(TB)/guest-test.sh
+
+guest-debug:
+	@DEBUG=1 $(TB)/guest-test.sh
+
+clean:
+	rm -rf build/out build/guest build/results build/bisect build/check-export

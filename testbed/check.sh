@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every test of the project, in order; a failed stage does not stop the
+# ones after it (except the tree, which all need).  Ends with a table of
+# stages and times and the line "N passed, N failed".
+. "$(dirname "$0")/lib.sh"
+
+stages=(
+	"setup|setup.sh"
+	"tree|tree.sh"
+	"check-export|check-export.sh"
+	"checkpatch|lint.sh checkpatch"
+	"kunit-uml|kunit.sh uml"
+	"kunit-arm64|kunit.sh arm64"
+	"guest|guest-test.sh"
+	"warnings|lint.sh warnings"
+	"bisect|lint.sh bisect"
+)
+[ -n "${STAGES:-}" ] && IFS=' ' read -ra only <<<"$STAGES"
+
+mkdir -p "$BUILD/results"
+summary=$BUILD/results/check-summary.txt
+: > "$summary"
+total_p=0 total_f=0
+t_all=$(date +%s)
+for s in "${stages[@]}"; do
+	name=${s%%|*} cmd=${s#*|}
+	if [ -n "${STAGES:-}" ] && [[ " ${only[*]} " != *" $name "* ]]; then
+		continue
+	fi
+	t0=$(date +%s)
+	log "[$name] $cmd"
+	rm -f "$BUILD/results/$name.count"
+	rc=0
+	# shellcheck disable=SC2086
+	"$TESTBED"/$cmd || rc=$?
+	dt=$(($(date +%s) - t0))
+	# Stages that count test cases leave "passed failed" behind.
+	case $name in
+	kunit-uml|kunit-arm64) cf=$BUILD/results/$name.count ;;
+	guest) cf=$BUILD/results/guest-x86_64.count ;;
+	checkpatch|warnings|bisect) cf=$BUILD/results/lint-$name.count ;;
+	*) cf="" ;;
+	esac
+	p=0 f=0
+	if [ -n "$cf" ] && [ -f "$cf" ] && [ "$cf" -nt "$summary" ]; then
+		read -r p f < "$cf"
+	fi
+	# A stage that failed without counting a failure counts as one.
+	if ((rc)) && ((f == 0)); then f=1; fi
+	if [ -z "$cf" ] && ((rc == 0)); then p=1; fi
+	total_p=$((total_p + p)) total_f=$((total_f + f))
+	printf '%-14s %5ss  %4s passed %4s failed%s\n' "$name" "$dt" "$p" "$f" \
+		"$( ((rc)) && echo '  <== FAILED')" >> "$summary"
+	log "[$name] $( ((rc)) && echo FAILED || echo ok) in ${dt}s"
+	if ((rc)) && [ "$name" = tree ]; then
+		log "the series does not apply; later stages need it"
+		break
+	fi
+done
+echo
+echo "stage          time    results"
+cat "$summary"
+echo "total $(($(date +%s) - t_all))s"
+echo
+echo "check: $total_p passed, $total_f failed"
+((total_f == 0))

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Judge a guest console log written by qemu.sh:
+#   - KUnit suites run at boot (KTAP before "==== GUEST up"),
+#   - every test program's TAP between "==== BEGIN x" / "==== END x rc=N",
+#   - the kernel log: any WARNING, BUG, Oops, lockdep or KASAN report, or
+#     DMAR fault is a failure.
+# Prints one line per part and "passed failed" totals to the file $2.
+. "$(dirname "$0")/lib.sh"
+
+log_file=$1 count_file=$2
+python3 - "$log_file" "$TESTBED/count-ktap.sh" > "$count_file.detail" <<'PY'
+import re, subprocess, sys, tempfile
+text = open(sys.argv[1], errors="replace").read().replace("\r", "")
+lines = text.split("\n")
+
+def count(chunk):
+    with tempfile.NamedTemporaryFile("w", suffix=".log") as f:
+        f.write("\n".join(chunk))
+        f.flush()
+        out = subprocess.run([sys.argv[2], f.name], capture_output=True, text=True).stdout
+    p, f_ = out.split()
+    return int(p), int(f_)
+
+total_p = total_f = 0
+def report(name, p, f, note=""):
+    global total_p, total_f
+    total_p += p
+    total_f += f
+    print(f"{name}: {p} passed, {f} failed{note}")
+
+up = next((i for i, l in enumerate(lines) if "==== GUEST up" in l), len(lines))
+boot = lines[:up]
+p, f = count(boot)
+report("kunit (x86_64 guest)", p, f)
+
+sections = {}
+cur = None
+for l in lines[up:]:
+    m = re.match(r"^==== BEGIN (\S+)", l)
+    if m:
+        cur = m.group(1)
+        sections[cur] = []
+        continue
+    m = re.match(r"^==== END (\S+) rc=(\d+)", l)
+    if m and cur:
+        sections[cur + ".rc"] = int(m.group(2))
+        cur = None
+        continue
+    if cur:
+        sections[cur].append(l)
+
+for name, body in sections.items():
+    if name.endswith(".rc") or name in ("dmesg", "kmemleak"):
+        continue
+    rc = sections.get(name + ".rc", -1)
+    p, f = count(body)
+    note = ""
+    if rc == 4 and p + f == 0:
+        note = " (skipped: " + next((l for l in body if "SKIP" in l or l.startswith("#")), "no reason").strip() + ")"
+    elif rc != 0 and f == 0:
+        f = 1
+        note = f" (exit code {rc})"
+    report(name, p, f, note)
+
+if "kmemleak" in sections:
+    leaks = [l for l in sections["kmemleak"] if l.startswith("unreferenced object")]
+    print(f"kmemleak: {len(leaks)} unreferenced objects")
+    report("kmemleak", 0 if leaks else 1, 1 if leaks else 0)
+
+kernel = sections.get("dmesg") or boot
+bad = re.compile(r"WARNING:|BUG:|Oops|Kernel panic|possible circular locking|"
+                 r"possible recursive locking|inconsistent lock state|KASAN:|"
+                 r"UBSAN:|DMAR: \[DMA (Read|Write)|DMAR: DRHD: handling fault|"
+                 r"unreferenced object")
+hits = [l for l in kernel if bad.search(l)]
+if "dmesg" not in sections:
+    hits.append("guest did not dump its kernel log")
+for h in hits[:20]:
+    print("  kernel: " + h.strip())
+report("kernel log clean", 0 if hits else 1, 1 if hits else 0)
+print(f"TOTAL {total_p} {total_f}")
+PY
+grep -v '^TOTAL' "$count_file.detail" >&2
+awk '/^TOTAL/ {print $2, $3}' "$count_file.detail" > "$count_file"
+read -r p f < "$count_file"
+((f == 0))

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run KUnit with tools/testing/kunit/kunit.py.
+#
+#   kunit.sh uml   [TREE]   UML, the tree's drivers/iommu/.kunitconfig
+#   kunit.sh arm64 [TREE]   arm64 under qemu-system-aarch64,
+#                           testbed/configs/arm64.kunitconfig
+#
+# Prints the parsed results, writes them to build/results/kunit-ARCH.txt
+# and counts passed/failed cases in build/results/kunit-ARCH.count.
+. "$(dirname "$0")/lib.sh"
+
+arch=$1 dir=${2:-$TREE}
+[ -d "$dir" ] || die "no kernel tree at $dir: run 'make tree'"
+out=$BUILD/out/kunit-$arch
+mkdir -p "$BUILD/results"
+export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
+
+case $arch in
+uml)
+	args=(--kunitconfig="$dir/drivers/iommu/.kunitconfig"
+	      --make_options "CC=ccache gcc")
+	;;
+arm64)
+	args=(--arch=arm64 --cross_compile=aarch64-linux-gnu-
+	      --kunitconfig="$TESTBED/configs/arm64.kunitconfig"
+	      --make_options "CC=ccache aarch64-linux-gnu-gcc"
+	      --timeout 900)
+	;;
+*)	die "unknown KUnit arch $arch" ;;
+esac
+
+res=$BUILD/results/kunit-$arch.txt
+rc=0
+(cd "$dir" && python3 tools/testing/kunit/kunit.py run --build_dir="$out" \
+	--jobs "$JOBS" "${args[@]}") > "$res" 2>&1 || rc=$?
+grep -E '^\[[0-9:]+\] ' "$res" | grep -vE 'Populating|Building with|make ' >&2 || true
+"$TESTBED/count-ktap.sh" "$out/test.log" > "$BUILD/results/kunit-$arch.count"
+read -r passed failed < "$BUILD/results/kunit-$arch.count"
+log "kunit $arch: $passed passed, $failed failed (log: $res)"
+if ((rc)) && ((failed == 0)); then
+	tail -n 30 "$res" >&2
+	die "kunit.py failed on $arch before running the tests"
+fi
+exit $rc

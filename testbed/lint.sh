@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Lint the series.
+#
+#   lint.sh checkpatch   scripts/checkpatch.pl --strict on every patch
+#   lint.sh warnings     sparse (C=2) and W=1 on drivers/iommu/, x86_64 and
+#                        arm64: no warning that the base does not have
+#   lint.sh bisect       every prefix of the series builds drivers/iommu/
+#                        on x86_64 and arm64
+#
+# Each writes "passed failed" to build/results/lint-WHAT.count.
+. "$(dirname "$0")/lib.sh"
+
+what=$1
+mkdir -p "$BUILD/results"
+count=$BUILD/results/lint-$what.count
+passed=0 failed=0
+ok() { passed=$((passed + 1)); printf 'ok %s\n' "$*" >&2; }
+nok() { failed=$((failed + 1)); printf 'not ok %s\n' "$*" >&2; }
+finish() { echo "$passed $failed" > "$count"; log "lint $what: $passed passed, $failed failed"; ((failed == 0)); }
+
+patches() { grep -vE '^(#|$)' "$TOP/patches/series"; }
+
+case $what in
+checkpatch)
+	[ -d "$TREE" ] || die "no kernel tree: run 'make tree'"
+	for p in $(patches); do
+		# spdxcheck.py wants Debian's python3 with python3-ply.
+		out=$(cd "$TREE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
+			--no-signoff --show-types --terse "$TOP/patches/$p" 2>&1 || true)
+		findings=$(grep -E ': (ERROR|WARNING|CHECK):' <<<"$out" || true)
+		left=""
+		while IFS= read -r f; do
+			[ -n "$f" ] || continue
+			accepted=0
+			while IFS=$'\t' read -r glob re why; do
+				case "$glob" in ''|'#'*) continue ;; esac
+				# shellcheck disable=SC2053
+				[[ $p == $glob ]] && grep -qE "$re" <<<"$f" && accepted=1
+			done < "$TESTBED/checkpatch-exceptions"
+			((accepted)) || left+="$f"$'\n'
+		done <<<"$findings"
+		if [ -z "$left" ]; then
+			ok "checkpatch $p"
+		else
+			printf '%s' "$left" >&2
+			nok "checkpatch $p"
+		fi
+	done
+	finish
+	;;
+
+warnings)
+	[ -d "$TREE" ] || die "no kernel tree: run 'make tree'"
+	base_src=$CACHE/base/linux-source
+	for arch in x86_64 arm64; do
+		case $arch in
+		x86_64) frags=x86_64-guest.config extra=x86_64-series.config ;;
+		arm64)  frags=arm64-lint.config extra=arm64-series.config ;;
+		esac
+		for side in base series; do
+			src=$TREE f=$frags,$extra
+			[ $side = base ] && src=$base_src f=$frags
+			o=$BUILD/out/lint-$side-$arch
+			# Rebuild drivers/iommu/ every time so every warning is seen.
+			"$TESTBED/kbuild.sh" $arch "$src" "$o" "$f" -s prepare >/dev/null 2>&1 ||
+				"$TESTBED/kbuild.sh" $arch "$src" "$o" "$f" prepare
+			find "$o/drivers/iommu" -name '*.o' -delete 2>/dev/null || true
+			"$TESTBED/kbuild.sh" $arch "$src" "$o" "$f" -k C=2 W=1 drivers/iommu/ \
+				> "$o.log" 2>&1 || { nok "$arch $side build (see $o.log)"; continue; }
+			# file:line:col: warning: text -> file: warning: text
+			grep -E '(warning|error):' "$o.log" |
+				sed -E -e "s|^$src/||" -e 's|^([^:]+):[0-9]+(:[0-9]+)?:|\1:|' |
+				LC_ALL=C sort -u > "$o.warnings"
+		done
+		new=$(LC_ALL=C comm -13 "$BUILD/out/lint-base-$arch.warnings" \
+			"$BUILD/out/lint-series-$arch.warnings" 2>/dev/null || true)
+		if [ -z "$new" ]; then
+			ok "$arch: sparse + W=1 on drivers/iommu/, no new warnings" \
+			   "($(wc -l < "$BUILD/out/lint-base-$arch.warnings") in base)"
+		else
+			printf '  %s\n' "$new" >&2
+			nok "$arch: new sparse/W=1 warnings"
+		fi
+	done
+	finish
+	;;
+
+bisect)
+	dir=$BUILD/bisect/linux
+	FORCE=1 "$TESTBED/tree.sh" "$dir" >/dev/null 2>&1 || die "could not materialize $dir"
+	git -C "$dir" checkout -q -f base
+	# Apply the series one patch at a time, building after each.
+	for p in $(patches); do
+		info=$(git mailinfo /dev/null /dev/null < "$TOP/patches/$p")
+		GIT_COMMITTER_NAME=$(sed -n 's/^Author: //p' <<<"$info") \
+		GIT_COMMITTER_EMAIL=$(sed -n 's/^Email: //p' <<<"$info") \
+			git -C "$dir" am -q --committer-date-is-author-date "$TOP/patches/$p" ||
+			die "patch does not apply: patches/$p"
+		for arch in x86_64 arm64; do
+			case $arch in
+			x86_64) f=x86_64-guest.config,x86_64-series.config ;;
+			arm64)  f=arm64-lint.config,arm64-series.config ;;
+			esac
+			if ALLOW_MISSING=1 "$TESTBED/kbuild.sh" $arch "$dir" \
+				"$BUILD/out/bisect-$arch" "$f" -s drivers/iommu/ \
+				> "$BUILD/out/bisect-$arch.log" 2>&1; then
+				ok "$p builds drivers/iommu/ on $arch"
+			else
+				grep -E 'error|Error' "$BUILD/out/bisect-$arch.log" | head -n 20 >&2
+				nok "$p builds drivers/iommu/ on $arch"
+				log "first patch that breaks the $arch build: $p"
+				finish
+				exit 1
+			fi
+		done
+	done
+	finish
+	;;
+*)
+	die "usage: lint.sh checkpatch|warnings|bisect"
+	;;
+esac

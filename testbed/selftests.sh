@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the guest's test programs, statically linked, from a kernel tree:
+#
+#   selftests.sh TREE KOUT DEST
+#
+# KOUT is the kernel build directory (for the uapi headers); DEST receives
+# the programs.
+. "$(dirname "$0")/lib.sh"
+
+src=$1 kout=$2 dest=$3
+mkdir -p "$dest"
+make -s -C "$src" O="$kout" ARCH=x86_64 headers >/dev/null
+hdr="-isystem $kout/usr/include"
+export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
+
+build() {
+	local dir=$1
+	shift
+	make -s -C "$src/tools/testing/selftests/$dir" OUTPUT="$dest/.build/$dir" \
+		CC="ccache gcc" KHDR_INCLUDES="$hdr" USERLDFLAGS=-static "$@" >&2
+}
+
+build iommu
+cp "$dest/.build/iommu/iommufd" "$dest/.build/iommu/iommufd_fail_nth" "$dest/"
+cp "$TESTBED/guest/dmar-info" "$dest/"
+log "test programs in $dest: $(cd "$dest" && ls | tr '\n' ' ')"

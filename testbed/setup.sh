@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the Debian packages the testbed needs (only those missing).
+. "$(dirname "$0")/lib.sh"
+
+pkgs=(build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
+      rsync kmod dwarves ccache sparse python3 python3-ply python3-git
+      gcc-aarch64-linux-gnu qemu-system-x86 qemu-system-arm ipxe-qemu
+      busybox-static libcap-dev file debian-archive-keyring)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	log "installing: ${missing[*]}"
+	[ "$(id -u)" = 0 ] || die "run as root, or install: ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
+fi
+log "tools ready ($(gcc --version | head -n1); $(qemu-system-x86_64 --version | head -n1))"
