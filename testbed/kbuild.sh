@@ -6,8 +6,9 @@
 #   kbuild.sh ARCH SRC OUT FRAGMENTS [MAKE TARGETS...]
 #
 # ARCH is x86_64 or arm64; FRAGMENTS a comma-separated list of files in
-# testbed/configs/ applied on top of tinyconfig.  The .config is only
-# regenerated when the fragments or the source's Kconfig files change.
+# testbed/configs/ applied on top of tinyconfig, or "-" to build with the
+# .config already in OUT.  The .config is only regenerated when the
+# fragments or the source's Kconfig files change.
 . "$(dirname "$0")/lib.sh"
 
 arch=$1 src=$2 out=$3 frags=$4
@@ -24,6 +25,11 @@ export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1 KBUILD_BUILD_TIMESTAMP="2026-01-
 export KBUILD_BUILD_USER=testbed KBUILD_BUILD_HOST=testbed
 
 mkdir -p "$out"
+if [ "$frags" = - ]; then
+	[ -f "$out/.config" ] || die "no .config in $out"
+	[ $# -eq 0 ] && exit 0
+	exec make "${mkargs[@]}" "$@"
+fi
 files=()
 IFS=, read -ra names <<<"$frags"
 for n in "${names[@]}"; do files+=("$TESTBED/configs/$n"); done

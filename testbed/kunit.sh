@@ -5,7 +5,9 @@
 #
 #   kunit.sh uml   [TREE]   UML, the tree's drivers/iommu/.kunitconfig
 #   kunit.sh arm64 [TREE]   arm64 under qemu-system-aarch64,
-#                           testbed/configs/arm64.kunitconfig
+#                           testbed/configs/arm64.kunitconfig; then the
+#                           unpatched base with arm64-base.kunitconfig, to
+#                           show SMMUv3's suite has as many cases on both
 #
 # Prints the parsed results, writes them to build/results/kunit-ARCH.txt
 # and counts passed/failed cases in build/results/kunit-ARCH.count.
@@ -43,4 +45,27 @@ if ((rc)) && ((failed == 0)); then
 	tail -n 30 "$res" >&2
 	die "kunit.py failed on $arch before running the tests"
 fi
-exit $rc
+((rc)) && exit $rc
+[ "$arch" = arm64 ] || exit 0
+
+# SMMUv3's suite on the unpatched base: same number of cases, all passing.
+suite=arm-smmu-v3-kunit-test
+base_res=$BUILD/results/kunit-arm64-base.txt
+(cd "$CACHE/base/linux-source" && python3 tools/testing/kunit/kunit.py run \
+	--build_dir="$BUILD/out/kunit-arm64-base" --jobs "$JOBS" --arch=arm64 \
+	--cross_compile=aarch64-linux-gnu- --timeout 900 \
+	--kunitconfig="$TESTBED/configs/arm64-base.kunitconfig" \
+	--make_options "CC=ccache aarch64-linux-gnu-gcc") > "$base_res" 2>&1 ||
+	{ tail -n 30 "$base_res" >&2; die "kunit.py failed on the arm64 base"; }
+cases() { sed -n "s/.*=* $suite (\([0-9]*\) subtests) =*/\1/p" "$1" | head -n1; }
+passed_line() { grep -c "\[PASSED\] $suite" "$1" || true; }
+n_series=$(cases "$res") n_base=$(cases "$base_res")
+log "$suite: $n_base cases on the base, $n_series with the series" \
+    "(base suite passed: $(passed_line "$base_res"), series: $(passed_line "$res"))"
+echo "$suite base=$n_base series=$n_series" > "$BUILD/results/kunit-arm64-smmu.txt"
+if [ -z "$n_base" ] || [ "$n_base" != "$n_series" ] ||
+   [ "$(passed_line "$base_res")" != 1 ] || [ "$(passed_line "$res")" != 1 ]; then
+	echo "$passed $((failed + 1))" > "$BUILD/results/kunit-arm64.count"
+	die "$suite differs between base and series"
+fi
+echo "$((passed + 1)) $failed" > "$BUILD/results/kunit-arm64.count"

@@ -53,32 +53,39 @@ checkpatch)
 
 warnings)
 	[ -d "$TREE" ] || die "no kernel tree: run 'make tree'"
+	# The builds of the other stages are reused: the x86_64 guest kernels
+	# (stock and patched, same config) and the arm64 KUnit kernels.
 	base_src=$CACHE/base/linux-source
 	for arch in x86_64 arm64; do
-		case $arch in
-		x86_64) frags=x86_64-guest.config extra=x86_64-series.config ;;
-		arm64)  frags=arm64-lint.config extra=arm64-series.config ;;
-		esac
 		for side in base series; do
-			src=$TREE f=$frags,$extra
-			[ $side = base ] && src=$base_src f=$frags
-			o=$BUILD/out/lint-$side-$arch
-			# Rebuild drivers/iommu/ every time so every warning is seen.
-			"$TESTBED/kbuild.sh" $arch "$src" "$o" "$f" -s prepare >/dev/null 2>&1 ||
-				"$TESTBED/kbuild.sh" $arch "$src" "$o" "$f" prepare
+			case $arch-$side in
+			x86_64-base)   src=$base_src o=$BUILD/out/base-x86_64 f=x86_64-guest.config ;;
+			x86_64-series) src=$TREE o=$BUILD/out/x86_64 f=x86_64-guest.config,x86_64-series.config ;;
+			arm64-base)    src=$base_src o=$BUILD/out/kunit-arm64-base f=- ;;
+			arm64-series)  src=$TREE o=$BUILD/out/kunit-arm64 f=- ;;
+			esac
+			if [ "$f" = - ] && [ ! -f "$o/.config" ]; then
+				o=$BUILD/out/lint-$side-arm64 f=arm64-lint.config
+				[ $side = series ] && f+=,arm64-series.config
+			fi
+			"$TESTBED/kbuild.sh" $arch "$src" "$o" "$f" -s prepare > "$o.lint.log" 2>&1 ||
+				{ cat "$o.lint.log" >&2; nok "$arch $side: prepare"; continue; }
+			# Rebuild drivers/iommu/ so that every warning is seen.
 			find "$o/drivers/iommu" -name '*.o' -delete 2>/dev/null || true
-			"$TESTBED/kbuild.sh" $arch "$src" "$o" "$f" -k C=2 W=1 drivers/iommu/ \
-				> "$o.log" 2>&1 || { nok "$arch $side build (see $o.log)"; continue; }
+			"$TESTBED/kbuild.sh" $arch "$src" "$o" - -k C=2 W=1 drivers/iommu/ \
+				> "$o.lint.log" 2>&1 || { nok "$arch $side: build (see $o.lint.log)"; continue; }
 			# file:line:col: warning: text -> file: warning: text
-			grep -E '(warning|error):' "$o.log" |
+			grep -E '(warning|error):' "$o.lint.log" |
 				sed -E -e "s|^$src/||" -e 's|^([^:]+):[0-9]+(:[0-9]+)?:|\1:|' |
-				LC_ALL=C sort -u > "$o.warnings"
+				LC_ALL=C sort -u > "$BUILD/results/warnings-$arch-$side.txt"
+			# Leave the objects as the other stages expect them.
+			find "$o/drivers/iommu" -name '*.o' -delete 2>/dev/null || true
 		done
-		new=$(LC_ALL=C comm -13 "$BUILD/out/lint-base-$arch.warnings" \
-			"$BUILD/out/lint-series-$arch.warnings" 2>/dev/null || true)
+		new=$(LC_ALL=C comm -13 "$BUILD/results/warnings-$arch-base.txt" \
+			"$BUILD/results/warnings-$arch-series.txt" 2>/dev/null || true)
 		if [ -z "$new" ]; then
 			ok "$arch: sparse + W=1 on drivers/iommu/, no new warnings" \
-			   "($(wc -l < "$BUILD/out/lint-base-$arch.warnings") in base)"
+			   "($(wc -l < "$BUILD/results/warnings-$arch-base.txt") in base)"
 		else
 			printf '  %s\n' "$new" >&2
 			nok "$arch: new sparse/W=1 warnings"

@@ -18,6 +18,7 @@ export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
 build() {
 	local dir=$1
 	shift
+	mkdir -p "$dest/.build/$dir"
 	make -s -C "$src/tools/testing/selftests/$dir" OUTPUT="$dest/.build/$dir" \
 		CC="ccache gcc" KHDR_INCLUDES="$hdr" USERLDFLAGS=-static "$@" >&2
 }
