@@ -8,7 +8,7 @@ TB := testbed
 
 .PHONY: help check demo setup fetch tree export check-export lint \
 	checkpatch warnings bisect kunit kunit-uml kunit-arm64 guest \
-	guest-debug clean
+	guest-debug bench clean
 
 help:
 	@echo "make demo          build the patched kernel, boot it under emulated VT-d"
@@ -18,6 +18,7 @@ help:
 	@echo "make check-export  patches/ reproduces the committed export"
 	@echo "make lint          checkpatch, sparse + W=1, bisect build"
 	@echo "make kunit-uml | kunit-arm64 | guest | guest-debug"
+	@echo "make bench         entry_sync_write64() vs 7.3's SMMUv3 writer, same vectors"
 
 check:
 	@$(TB)/check.sh
@@ -58,6 +59,9 @@ guest:
 
 guest-debug:
 	@DEBUG=1 $(TB)/guest-test.sh
+
+bench:
+	@$(TB)/bench.sh
 
 clean:
 	rm -rf build/out build/guest build/results build/bisect build/check-export

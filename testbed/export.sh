@@ -17,6 +17,9 @@
 dir=${1:-$TREE}
 out=${2:-$TOP}
 [ -d "$dir/.git" ] || die "no kernel tree at $dir: run 'make tree'"
+for op in rebase-merge rebase-apply MERGE_HEAD CHERRY_PICK_HEAD; do
+	[ ! -e "$dir/.git/$op" ] || die "$dir: a rebase, am, merge or cherry-pick is in progress"
+done
 [ -z "$(git -C "$dir" status --porcelain --untracked-files=no)" ] ||
 	die "$dir has uncommitted changes: commit them first"
 base=$(git -C "$dir" rev-parse base)

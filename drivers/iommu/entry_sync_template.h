@@ -11,30 +11,33 @@
  */
 #include <linux/bitops.h>
 #include <linux/bug.h>
-#include <linux/bitmap.h>
+#include <linux/log2.h>
 
 #define ES_MAX_QUANTA	(ENTRY_SYNC_MAX_BYTES / sizeof(ES_QUANTUM))
 
 /*
- * Store target[i] into entry[i] for every quantum i in @mask that differs,
- * then sync once if anything was stored.  The stores within one call are
- * unordered with respect to the hardware: it may observe any subset of
- * them until the sync, so a caller only groups stores that are safe in any
- * combination.
+ * Store target[i] into entry[i] for each i in [@start, @end) that differs,
+ * and return whether anything was stored.  The caller syncs afterwards;
+ * until it does, the hardware may observe any subset of these stores, so
+ * a caller only groups stores that are safe in any combination.
  */
-static void ES_NS(entry_set)(struct ES_WRITER *writer,
-			     ES_QUANTUM *entry, const ES_QUANTUM *target,
-			     unsigned long mask)
+static bool ES_NS(entry_store)(ES_QUANTUM *entry, const ES_QUANTUM *target,
+			       unsigned int start, unsigned int end)
 {
 	bool changed = false;
 	unsigned int i;
 
-	for_each_set_bit(i, &mask, writer->num_quanta) {
+	for (i = start; i < end; i++) {
 		if (entry[i] != target[i]) {
 			ES_STORE(target[i], &entry[i]);
 			changed = true;
 		}
 	}
+	return changed;
+}
+
+static void ES_NS(entry_sync_if)(struct ES_WRITER *writer, bool changed)
+{
 	if (changed)
 		writer->ops->sync(writer);
 }
@@ -83,14 +86,13 @@ enum entry_sync_result
 ES_NS(entry_sync_write)(struct ES_WRITER *writer,
 			ES_QUANTUM *entry, const ES_QUANTUM *target)
 {
-	const unsigned long all = GENMASK(writer->num_quanta - 1, 0);
+	unsigned int n = writer->num_quanta, valid = writer->valid_quantum;
 	ES_QUANTUM unused_update[ES_MAX_QUANTA];
-	unsigned int critical, valid = writer->valid_quantum;
+	unsigned int critical;
 	unsigned long diff;
+	bool changed;
 
-	if (WARN_ON_ONCE(!writer->num_quanta ||
-			 writer->num_quanta > ES_MAX_QUANTA ||
-			 valid >= writer->num_quanta))
+	if (WARN_ON_ONCE(!n || n > ES_MAX_QUANTA || valid >= n))
 		return ENTRY_SYNC_INVALID;
 
 	/*
@@ -105,35 +107,46 @@ ES_NS(entry_sync_write)(struct ES_WRITER *writer,
 		 * The hardware may see any mix of old and new quanta: the bits
 		 * that differ are unused or safe in both entries.
 		 */
-		ES_NS(entry_set)(writer, entry, target, all);
+		ES_NS(entry_sync_if)(writer, ES_NS(entry_store)(entry, target, 0, n));
 		return ENTRY_SYNC_UNCHANGED;
 	}
 
-	if (hweight_long(diff) == 1) {
+	if (is_power_of_2(diff)) {
 		/*
 		 * Hitless.  First set every bit the current entry ignores, so
-		 * that only the critical quantum still differs in used bits.
-		 * Then one atomic store of the critical quantum switches the
-		 * hardware from the old entry to the new one.  Last, clear the
-		 * bits only the old entry used; the new entry ignores them.
+		 * that only the critical quantum still differs in used bits;
+		 * the critical quantum itself is left for the next step, which
+		 * can save a sync.  Then one atomic store of the critical
+		 * quantum switches the hardware from the old entry to the new
+		 * one.  Last, clear the bits only the old entry used; the new
+		 * entry ignores them.
 		 */
 		critical = __ffs(diff);
-		ES_NS(entry_set)(writer, entry, unused_update,
-				 all & ~BIT(critical));
-		ES_NS(entry_set)(writer, entry, target, BIT(critical));
-		ES_NS(entry_set)(writer, entry, target, all);
+		unused_update[critical] = entry[critical];
+		ES_NS(entry_sync_if)(writer,
+				     ES_NS(entry_store)(entry, unused_update, 0, n));
+		ES_NS(entry_sync_if)(writer,
+				     ES_NS(entry_store)(entry, target, critical,
+							critical + 1));
+		ES_NS(entry_sync_if)(writer, ES_NS(entry_store)(entry, target, 0, n));
 		return ENTRY_SYNC_HITLESS;
 	}
 
 	/*
 	 * Disruptive.  Make the entry non-valid by zeroing its valid quantum,
-	 * fill every other quantum while the hardware ignores them, and make
-	 * the entry valid with its final contents in a last atomic store.
+	 * fill every other quantum (before and after the valid one, with a
+	 * single sync) while the hardware ignores them, and make the entry
+	 * valid with its final contents in a last atomic store.
 	 */
 	unused_update[valid] = 0;
-	ES_NS(entry_set)(writer, entry, unused_update, BIT(valid));
-	ES_NS(entry_set)(writer, entry, target, all & ~BIT(valid));
-	ES_NS(entry_set)(writer, entry, target, BIT(valid));
+	ES_NS(entry_sync_if)(writer,
+			     ES_NS(entry_store)(entry, unused_update, valid,
+						valid + 1));
+	changed = ES_NS(entry_store)(entry, target, 0, valid);
+	changed |= ES_NS(entry_store)(entry, target, valid + 1, n);
+	ES_NS(entry_sync_if)(writer, changed);
+	ES_NS(entry_sync_if)(writer,
+			     ES_NS(entry_store)(entry, target, valid, valid + 1));
 	return ENTRY_SYNC_DISRUPTIVE;
 }
 
