@@ -16,7 +16,7 @@
 arch=$1 dir=${2:-$TREE}
 [ -d "$dir" ] || die "no kernel tree at $dir: run 'make tree'"
 out=$BUILD/out/kunit-$arch
-mkdir -p "$BUILD/results"
+mkdir -p "$BUILD/results" "$BUILD/out"
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
 
 case $arch in

@@ -48,6 +48,25 @@ checkpatch)
 			nok "checkpatch $p"
 		fi
 	done
+	# kernel-doc of every C file the series adds or changes.
+	files=$(git -C "$TREE" diff --name-only --diff-filter=AM base HEAD -- '*.c' '*.h')
+	for f in $files; do
+		out=$(cd "$TREE" && scripts/kernel-doc -none -Wall "$f" 2>&1 || true)
+		# Only what the series added: compare with the base file, if any.
+		if [ -n "$out" ] && git -C "$TREE" cat-file -e "base:$f" 2>/dev/null; then
+			before=$(cd "$TREE" && git show "base:$f" > "$BUILD/kdoc.base" &&
+				 scripts/kernel-doc -none -Wall "$BUILD/kdoc.base" 2>&1 |
+				 sed "s|$BUILD/kdoc.base|$f|" || true)
+			out=$(LC_ALL=C comm -13 <(sed -E 's/:[0-9]+:/:/' <<<"$before" | sort -u) \
+				<(sed -E 's/:[0-9]+:/:/' <<<"$out" | sort -u))
+		fi
+		if [ -z "$out" ]; then
+			ok "kernel-doc $f"
+		else
+			printf '%s\n' "$out" >&2
+			nok "kernel-doc $f"
+		fi
+	done
 	finish
 	;;
 
