@@ -93,9 +93,11 @@ warnings)
 			find "$o/drivers/iommu" -name '*.o' -delete 2>/dev/null || true
 			"$TESTBED/kbuild.sh" $arch "$src" "$o" - -k C=2 W=1 drivers/iommu/ \
 				> "$o.lint.log" 2>&1 || { nok "$arch $side: build (see $o.lint.log)"; continue; }
-			# file:line:col: warning: text -> file: warning: text
+			# "SRC/file:line:col: warning: text" -> "file: warning: text",
+			# whether the compiler printed SRC absolute or relative.
 			grep -E '(warning|error):' "$o.lint.log" |
-				sed -E -e "s|^$src/||" -e 's|^([^:]+):[0-9]+(:[0-9]+)?:|\1:|' |
+				sed -E -e 's#^[^: ]*/((include|drivers|arch|lib|kernel|mm|fs|net|block|security|crypto|init|virt|sound|tools|scripts|rust)/[^: ]*):#\1:#' \
+				       -e 's|^([^:]+):[0-9]+(:[0-9]+)?:|\1:|' |
 				LC_ALL=C sort -u > "$BUILD/results/warnings-$arch-$side.txt"
 			# Leave the objects as the other stages expect them.
 			find "$o/drivers/iommu" -name '*.o' -delete 2>/dev/null || true
