@@ -16,14 +16,7 @@ if [ -f "$dest/linux-source/Makefile" ] && [ -f "$dest/VERSION" ]; then
 	exit 0
 fi
 
-# Mirror: $DEBIAN_MIRROR, else the Debian archive the system already uses.
-mirror=${DEBIAN_MIRROR:-}
-if [ -z "$mirror" ]; then
-	mirror=$(grep -rhoE '(https?|file)://[^ ]+/debian/?( |$)' \
-		/etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
-		head -n1 | tr -d ' ' || true)
-fi
-[ -n "$mirror" ] || die "no Debian mirror found; set DEBIAN_MIRROR"
+mirror=$(debian_mirror)
 
 apt=$dest/apt
 mkdir -p "$apt/lists/partial" "$apt/archives/partial"

@@ -27,6 +27,19 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# The Debian mirror for the private apt lists: $DEBIAN_MIRROR, else the
+# Debian archive the system already uses.
+debian_mirror() {
+	local m=${DEBIAN_MIRROR:-}
+	if [ -z "$m" ]; then
+		m=$(grep -rhoE '(https?|file)://[^ ]+/debian/?( |$)' \
+			/etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
+			head -n1 | tr -d ' ' || true)
+	fi
+	[ -n "$m" ] || die "no Debian mirror found; set DEBIAN_MIRROR"
+	echo "$m"
+}
+
 # stage NAME CMD...: run CMD, print its wall time.
 stage() {
 	local name=$1 t0 rc=0

@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for VT-d context and PASID entry updates.
+ *
+ * The entries are built by the driver's own helpers and written with the
+ * driver's own used-bits function through entry_sync, against the walker
+ * model of the entry_sync tests: the IOMMU reads each 128-bit quantum
+ * atomically and, between two syncs, may observe any subset of the quanta
+ * stored since the previous sync.  Every such view must be non-present, or
+ * match the old entry on the bits the old entry uses, or match the target on
+ * the bits the target uses.  The test names give the transition table.
+ */
+#include <kunit/test.h>
+#include <linux/string.h>
+#include <uapi/linux/iommufd.h>
+
+#include "iommu.h"
+#include "pasid.h"
+#include "../entry_sync.h"
+
+#define ENTRY_WORDS	(sizeof(struct pasid_entry) / sizeof(u64))
+
+struct entry_test_writer {
+	struct entry_sync_writer128 base;
+	struct kunit *test;
+	void (*get_used)(const u128 *entry, u128 *used);
+	unsigned int words;		/* 64-bit words in the entry */
+	u64 *live;
+	u64 seen[ENTRY_WORDS];		/* what the walker saw at the last sync */
+	u64 old[ENTRY_WORDS], old_used[ENTRY_WORDS];
+	u64 target[ENTRY_WORDS], target_used[ENTRY_WORDS];
+	unsigned int syncs;
+	bool disrupted;			/* a view was non-present */
+	bool torn;			/* a view was neither old nor target */
+};
+
+static void entry_used(struct entry_test_writer *tw, const u64 *entry,
+		       u64 *used)
+{
+	memset(used, 0, ENTRY_WORDS * sizeof(u64));
+	tw->get_used((const u128 *)entry, (u128 *)used);
+}
+
+static bool entry_match(struct entry_test_writer *tw, const u64 *view,
+			const u64 *ref, const u64 *used)
+{
+	unsigned int i;
+
+	for (i = 0; i != tw->words; i++)
+		if ((view[i] ^ ref[i]) & used[i])
+			return false;
+	return true;
+}
+
+static void entry_check_view(struct entry_test_writer *tw, const u64 *view)
+{
+	/* Bit 0 is Present in context and PASID entries alike. */
+	if (!(view[0] & 1)) {
+		if ((tw->old[0] & 1) && (tw->target[0] & 1))
+			tw->disrupted = true;
+		return;
+	}
+	if (entry_match(tw, view, tw->old, tw->old_used) ||
+	    entry_match(tw, view, tw->target, tw->target_used))
+		return;
+	if (!tw->torn)
+		kunit_err(tw->test, "the IOMMU could fetch a torn entry: %016llx %016llx %016llx %016llx\n",
+			  view[0], view[1], view[2], view[3]);
+	tw->torn = true;
+}
+
+static void entry_test_sync(struct entry_sync_writer128 *writer)
+{
+	struct entry_test_writer *tw =
+		container_of(writer, struct entry_test_writer, base);
+	unsigned int q, n = tw->words / 2;
+	unsigned long changed = 0, subset = 0;
+	u64 view[ENTRY_WORDS];
+
+	tw->syncs++;
+	for (q = 0; q != n; q++)
+		if (memcmp(&tw->live[2 * q], &tw->seen[2 * q], sizeof(u128)))
+			changed |= BIT(q);
+
+	/* Every subset of the quanta stored since the last sync. */
+	do {
+		subset = (subset - changed) & changed;
+		memcpy(view, tw->seen, sizeof(view));
+		for (q = 0; q != n; q++)
+			if (subset & BIT(q))
+				memcpy(&view[2 * q], &tw->live[2 * q],
+				       sizeof(u128));
+		entry_check_view(tw, view);
+	} while (subset != changed);
+	memcpy(tw->seen, tw->live, tw->words * sizeof(u64));
+}
+
+static const struct entry_sync_ops128 pasid_test_ops = {
+	.get_used = intel_pasid_get_used,
+	.sync = entry_test_sync,
+};
+
+static const struct entry_sync_ops128 context_test_ops = {
+	.get_used = intel_context_get_used,
+	.sync = entry_test_sync,
+};
+
+/* Update @from to @to and check the verdict and the number of syncs. */
+static void entry_expect(struct kunit *test, const struct entry_sync_ops128 *ops,
+			 unsigned int words, const u64 *from, const u64 *to,
+			 enum entry_sync_result kind, unsigned int syncs)
+{
+	struct entry_test_writer tw = {
+		.base = {
+			.ops = ops,
+			.num_quanta = words / 2,
+		},
+		.test = test,
+		.get_used = ops->get_used,
+		.words = words,
+	};
+	u128 live[ENTRY_WORDS / 2] = {};
+	enum entry_sync_result ret;
+	unsigned int i;
+
+	memcpy(tw.old, from, words * sizeof(u64));
+	memcpy(tw.target, to, words * sizeof(u64));
+	entry_used(&tw, tw.old, tw.old_used);
+	entry_used(&tw, tw.target, tw.target_used);
+	for (i = 0; i != words; i++)
+		KUNIT_ASSERT_EQ_MSG(test, tw.target[i] & ~tw.target_used[i], 0,
+				    "the target sets bits its mode does not use (word %u)",
+				    i);
+
+	memcpy(live, from, words * sizeof(u64));
+	memcpy(tw.seen, from, words * sizeof(u64));
+	tw.live = (u64 *)live;
+
+	ret = entry_sync_write128(&tw.base, live, (const u128 *)to);
+	kunit_info(test, "%s: %s, %u syncs\n", test->name,
+		   ret == ENTRY_SYNC_HITLESS ? "hitless" :
+		   ret == ENTRY_SYNC_DISRUPTIVE ? "disruptive" :
+		   ret == ENTRY_SYNC_UNCHANGED ? "unchanged" : "invalid",
+		   tw.syncs);
+	KUNIT_EXPECT_EQ(test, ret, kind);
+	KUNIT_EXPECT_EQ(test, tw.syncs, syncs);
+	KUNIT_EXPECT_MEMEQ_MSG(test, live, to, words * sizeof(u64),
+			       "the entry did not end as the target");
+	KUNIT_EXPECT_MEMEQ_MSG(test, tw.seen, live, words * sizeof(u64),
+			       "a store was not followed by a sync");
+	KUNIT_EXPECT_FALSE(test, tw.torn);
+	if ((from[0] & 1) && (to[0] & 1))
+		KUNIT_EXPECT_EQ(test, tw.disrupted,
+				kind == ENTRY_SYNC_DISRUPTIVE);
+}
+
+static void pasid_expect(struct kunit *test, const struct pasid_entry *from,
+			 const struct pasid_entry *to,
+			 enum entry_sync_result kind, unsigned int syncs)
+{
+	entry_expect(test, &pasid_test_ops, ENTRY_WORDS, from->val, to->val,
+		     kind, syncs);
+}
+
+/* Page-table pointers and DIDs of two domains, and the driver's flags. */
+#define PT_A		0x1234000ULL
+#define PT_B		0x5678000ULL
+#define S1_A		0xabcd000ULL
+#define S1_B		0xdcba000ULL
+#define DID_A		3
+#define DID_B		4
+#define AGAW_4LVL	2
+
+static struct pasid_entry pasid_none(void)
+{
+	return (struct pasid_entry){};
+}
+
+static struct pasid_entry pasid_fpd(void)
+{
+	return (struct pasid_entry){ .val[0] = PASID_PTE_FPD };
+}
+
+static struct pasid_entry pasid_ss(u64 pt, u16 did, bool ssade)
+{
+	struct pasid_entry pe;
+
+	intel_pasid_build_second_stage(&pe, pt, AGAW_4LVL, did, true, ssade);
+	return pe;
+}
+
+static struct pasid_entry pasid_fs(u64 pt, u16 did, int flags)
+{
+	struct pasid_entry pe;
+
+	intel_pasid_build_first_stage(&pe, AGAW_4LVL, pt, did,
+				      flags | PASID_FLAG_PWSNP);
+	return pe;
+}
+
+static struct pasid_entry pasid_pt(void)
+{
+	struct pasid_entry pe;
+
+	intel_pasid_build_pass_through(&pe, AGAW_4LVL, FLPT_DEFAULT_DID, true);
+	return pe;
+}
+
+static struct pasid_entry pasid_nested(u64 s1, u64 s2, u16 did)
+{
+	struct iommu_hwpt_vtd_s1 s1_cfg = {
+		.pgtbl_addr = s1,
+		.addr_width = ADDR_WIDTH_4LEVEL,
+		.flags = IOMMU_VTD_S1_SRE | IOMMU_VTD_S1_WPE,
+	};
+	struct pasid_entry pe;
+
+	intel_pasid_build_nested(&pe, &s1_cfg, s2, AGAW_4LVL, did, true,
+				 false, false);
+	return pe;
+}
+
+#define HITLESS		ENTRY_SYNC_HITLESS
+#define DISRUPTIVE	ENTRY_SYNC_DISRUPTIVE
+#define UNCHANGED	ENTRY_SYNC_UNCHANGED
+
+static void pasid_test_install_ss(struct kunit *test)
+{
+	struct pasid_entry from = pasid_none(), to = pasid_ss(PT_A, DID_A, false);
+
+	pasid_expect(test, &from, &to, HITLESS, 1);
+}
+
+static void pasid_test_install_fs(struct kunit *test)
+{
+	struct pasid_entry from = pasid_none(), to = pasid_fs(S1_A, DID_A, 0);
+
+	/* FSPTPTR (quantum 1) first, then P with DID and PGTT. */
+	pasid_expect(test, &from, &to, HITLESS, 2);
+}
+
+static void pasid_test_install_pt(struct kunit *test)
+{
+	struct pasid_entry from = pasid_none(), to = pasid_pt();
+
+	pasid_expect(test, &from, &to, HITLESS, 1);
+}
+
+static void pasid_test_install_nested(struct kunit *test)
+{
+	struct pasid_entry from = pasid_none();
+	struct pasid_entry to = pasid_nested(S1_A, PT_A, DID_A);
+
+	pasid_expect(test, &from, &to, HITLESS, 2);
+}
+
+static void pasid_test_install_over_fpd(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fpd(), to = pasid_ss(PT_A, DID_A, false);
+
+	pasid_expect(test, &from, &to, HITLESS, 1);
+}
+
+static void pasid_test_remove_ss(struct kunit *test)
+{
+	struct pasid_entry from = pasid_ss(PT_A, DID_A, false), to = pasid_none();
+
+	pasid_expect(test, &from, &to, HITLESS, 1);
+}
+
+static void pasid_test_remove_fs(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0), to = pasid_none();
+
+	/* P cleared with quantum 0, then quantum 1 cleared. */
+	pasid_expect(test, &from, &to, HITLESS, 2);
+}
+
+static void pasid_test_remove_fs_keep_fpd(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0), to = pasid_fpd();
+
+	pasid_expect(test, &from, &to, HITLESS, 2);
+}
+
+static void pasid_test_clear_fpd(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fpd(), to = pasid_none();
+
+	pasid_expect(test, &from, &to, HITLESS, 1);
+}
+
+static void pasid_test_same_entry_no_sync(struct kunit *test)
+{
+	struct pasid_entry ss = pasid_ss(PT_A, DID_A, false);
+	struct pasid_entry fs = pasid_fs(S1_A, DID_A, 0), none = pasid_none();
+
+	pasid_expect(test, &ss, &ss, UNCHANGED, 0);
+	pasid_expect(test, &fs, &fs, UNCHANGED, 0);
+	pasid_expect(test, &none, &none, UNCHANGED, 0);
+}
+
+static void pasid_test_ss_to_ss(struct kunit *test)
+{
+	struct pasid_entry from = pasid_ss(PT_A, DID_A, false);
+	struct pasid_entry to = pasid_ss(PT_B, DID_B, false);
+
+	/* SSPTPTR and DID share quantum 0: one store. */
+	pasid_expect(test, &from, &to, HITLESS, 1);
+	pasid_expect(test, &to, &from, HITLESS, 1);
+}
+
+static void pasid_test_ss_dirty_tracking(struct kunit *test)
+{
+	struct pasid_entry from = pasid_ss(PT_A, DID_A, false);
+	struct pasid_entry to = pasid_ss(PT_A, DID_A, true);
+
+	pasid_expect(test, &from, &to, HITLESS, 1);
+	pasid_expect(test, &to, &from, HITLESS, 1);
+}
+
+static void pasid_test_fs_to_fs_new_did(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0);
+	struct pasid_entry to = pasid_fs(S1_B, DID_B, 0);
+
+	/* DID in quantum 0, FSPTPTR in quantum 1: no hitless order exists. */
+	pasid_expect(test, &from, &to, DISRUPTIVE, 3);
+}
+
+static void pasid_test_fs_to_fs_same_did(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, FLPT_DEFAULT_DID, 0);
+	struct pasid_entry to = pasid_fs(S1_B, FLPT_DEFAULT_DID, 0);
+
+	/* SVA domains share a DID: only FSPTPTR changes. */
+	pasid_expect(test, &from, &to, HITLESS, 1);
+}
+
+static void pasid_test_fs_page_snoop(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0);
+	struct pasid_entry to = pasid_fs(S1_A, DID_A, PASID_FLAG_PAGE_SNOOP);
+
+	pasid_expect(test, &from, &to, HITLESS, 1);
+}
+
+static void pasid_test_pt_to_ss(struct kunit *test)
+{
+	struct pasid_entry from = pasid_pt(), to = pasid_ss(PT_A, DID_A, false);
+
+	pasid_expect(test, &from, &to, HITLESS, 1);
+}
+
+static void pasid_test_ss_to_pt(struct kunit *test)
+{
+	struct pasid_entry from = pasid_ss(PT_A, DID_A, false), to = pasid_pt();
+
+	pasid_expect(test, &from, &to, HITLESS, 1);
+}
+
+static void pasid_test_pt_to_fs(struct kunit *test)
+{
+	struct pasid_entry from = pasid_pt(), to = pasid_fs(S1_A, DID_A, 0);
+
+	/* Quantum 1 is unused by pass-through: filled first. */
+	pasid_expect(test, &from, &to, HITLESS, 2);
+}
+
+static void pasid_test_fs_to_pt(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0), to = pasid_pt();
+
+	pasid_expect(test, &from, &to, HITLESS, 2);
+}
+
+static void pasid_test_ss_to_fs(struct kunit *test)
+{
+	struct pasid_entry from = pasid_ss(PT_A, DID_A, false);
+	struct pasid_entry to = pasid_fs(S1_B, DID_B, 0);
+
+	pasid_expect(test, &from, &to, HITLESS, 2);
+}
+
+static void pasid_test_fs_to_ss(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0);
+	struct pasid_entry to = pasid_ss(PT_B, DID_B, false);
+
+	pasid_expect(test, &from, &to, HITLESS, 2);
+}
+
+static void pasid_test_ss_to_nested(struct kunit *test)
+{
+	struct pasid_entry from = pasid_ss(PT_A, DID_A, false);
+	struct pasid_entry to = pasid_nested(S1_A, PT_A, DID_B);
+
+	pasid_expect(test, &from, &to, HITLESS, 2);
+}
+
+static void pasid_test_nested_to_ss(struct kunit *test)
+{
+	struct pasid_entry from = pasid_nested(S1_A, PT_A, DID_B);
+	struct pasid_entry to = pasid_ss(PT_A, DID_A, false);
+
+	pasid_expect(test, &from, &to, HITLESS, 2);
+}
+
+static void pasid_test_nested_new_s1_new_did(struct kunit *test)
+{
+	struct pasid_entry from = pasid_nested(S1_A, PT_A, DID_A);
+	struct pasid_entry to = pasid_nested(S1_B, PT_A, DID_B);
+
+	pasid_expect(test, &from, &to, DISRUPTIVE, 3);
+}
+
+static void pasid_test_nested_new_s1_same_did(struct kunit *test)
+{
+	struct pasid_entry from = pasid_nested(S1_A, PT_A, DID_A);
+	struct pasid_entry to = pasid_nested(S1_B, PT_A, DID_A);
+
+	pasid_expect(test, &from, &to, HITLESS, 1);
+}
+
+static void pasid_test_nested_new_s2(struct kunit *test)
+{
+	struct pasid_entry from = pasid_nested(S1_A, PT_A, DID_A);
+	struct pasid_entry to = pasid_nested(S1_A, PT_B, DID_B);
+
+	pasid_expect(test, &from, &to, HITLESS, 1);
+}
+
+static void pasid_test_fs_to_nested(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0);
+	struct pasid_entry to = pasid_nested(S1_B, PT_A, DID_B);
+
+	pasid_expect(test, &from, &to, DISRUPTIVE, 3);
+}
+
+/*
+ * Every pair of a set of entries: never torn, ends as the target, and
+ * disruptive only when both entries are present.
+ */
+static void pasid_test_all_pairs(struct kunit *test)
+{
+	struct pasid_entry set[] = {
+		pasid_none(), pasid_fpd(), pasid_pt(),
+		pasid_ss(PT_A, DID_A, false), pasid_ss(PT_A, DID_A, true),
+		pasid_ss(PT_B, DID_B, false),
+		pasid_fs(S1_A, DID_A, 0), pasid_fs(S1_B, DID_B, 0),
+		pasid_fs(S1_B, DID_A, PASID_FLAG_PAGE_SNOOP),
+		pasid_nested(S1_A, PT_A, DID_A), pasid_nested(S1_B, PT_B, DID_B),
+	};
+	unsigned int i, j;
+
+	for (i = 0; i != ARRAY_SIZE(set); i++) {
+		for (j = 0; j != ARRAY_SIZE(set); j++) {
+			struct entry_test_writer tw = {
+				.base = {
+					.ops = &pasid_test_ops,
+					.num_quanta = ENTRY_WORDS / 2,
+				},
+				.test = test,
+				.get_used = intel_pasid_get_used,
+				.words = ENTRY_WORDS,
+			};
+			struct pasid_entry live = set[i];
+			enum entry_sync_result ret;
+
+			memcpy(tw.old, set[i].val, sizeof(tw.old));
+			memcpy(tw.target, set[j].val, sizeof(tw.target));
+			memcpy(tw.seen, set[i].val, sizeof(tw.seen));
+			entry_used(&tw, tw.old, tw.old_used);
+			entry_used(&tw, tw.target, tw.target_used);
+			tw.live = live.val;
+
+			ret = entry_sync_write128(&tw.base, (u128 *)live.val,
+						  (const u128 *)set[j].val);
+			KUNIT_EXPECT_FALSE_MSG(test, tw.torn, "pair %u -> %u",
+					       i, j);
+			KUNIT_EXPECT_MEMEQ_MSG(test, live.val, set[j].val,
+					       sizeof(live), "pair %u -> %u",
+					       i, j);
+			if (ret == DISRUPTIVE)
+				KUNIT_EXPECT_TRUE_MSG(test,
+						      pasid_pte_is_present(&set[i]) &&
+						      pasid_pte_is_present(&set[j]),
+						      "pair %u -> %u", i, j);
+			if (i == j) {
+				KUNIT_EXPECT_EQ(test, ret, UNCHANGED);
+				KUNIT_EXPECT_EQ(test, tw.syncs, 0);
+			} else {
+				KUNIT_EXPECT_NE_MSG(test, tw.syncs, 0,
+						    "pair %u -> %u", i, j);
+			}
+		}
+	}
+}
+
+static struct context_entry context_ss(u64 root, u16 did)
+{
+	struct context_entry ce = {};
+
+	context_set_domain_id(&ce, did);
+	context_set_address_root(&ce, root);
+	context_set_address_width(&ce, AGAW_4LVL);
+	context_set_translation_type(&ce, CONTEXT_TT_MULTI_LEVEL);
+	context_set_fault_enable(&ce);
+	context_set_present(&ce);
+	return ce;
+}
+
+static struct context_entry context_pt(void)
+{
+	struct context_entry ce = {};
+
+	context_set_domain_id(&ce, FLPT_DEFAULT_DID);
+	context_set_address_width(&ce, AGAW_4LVL);
+	context_set_translation_type(&ce, CONTEXT_TT_PASS_THROUGH);
+	context_set_fault_enable(&ce);
+	context_set_present(&ce);
+	return ce;
+}
+
+static void context_expect(struct kunit *test, const struct context_entry *from,
+			   const struct context_entry *to,
+			   enum entry_sync_result kind, unsigned int syncs)
+{
+	entry_expect(test, &context_test_ops, 2, &from->lo, &to->lo, kind,
+		     syncs);
+}
+
+static void context_test_install_and_remove(struct kunit *test)
+{
+	struct context_entry none = {}, ss = context_ss(PT_A, DID_A);
+
+	context_expect(test, &none, &ss, HITLESS, 1);
+	context_expect(test, &ss, &none, HITLESS, 1);
+}
+
+static void context_test_replace(struct kunit *test)
+{
+	struct context_entry a = context_ss(PT_A, DID_A);
+	struct context_entry b = context_ss(PT_B, DID_B), pt = context_pt();
+
+	/* One quantum: every change is a single hitless store. */
+	context_expect(test, &a, &b, HITLESS, 1);
+	context_expect(test, &a, &pt, HITLESS, 1);
+	context_expect(test, &pt, &b, HITLESS, 1);
+	context_expect(test, &a, &a, UNCHANGED, 0);
+}
+
+static struct kunit_case intel_iommu_entry_test_cases[] = {
+	KUNIT_CASE(pasid_test_install_ss),
+	KUNIT_CASE(pasid_test_install_fs),
+	KUNIT_CASE(pasid_test_install_pt),
+	KUNIT_CASE(pasid_test_install_nested),
+	KUNIT_CASE(pasid_test_install_over_fpd),
+	KUNIT_CASE(pasid_test_remove_ss),
+	KUNIT_CASE(pasid_test_remove_fs),
+	KUNIT_CASE(pasid_test_remove_fs_keep_fpd),
+	KUNIT_CASE(pasid_test_clear_fpd),
+	KUNIT_CASE(pasid_test_same_entry_no_sync),
+	KUNIT_CASE(pasid_test_ss_to_ss),
+	KUNIT_CASE(pasid_test_ss_dirty_tracking),
+	KUNIT_CASE(pasid_test_fs_to_fs_new_did),
+	KUNIT_CASE(pasid_test_fs_to_fs_same_did),
+	KUNIT_CASE(pasid_test_fs_page_snoop),
+	KUNIT_CASE(pasid_test_pt_to_ss),
+	KUNIT_CASE(pasid_test_ss_to_pt),
+	KUNIT_CASE(pasid_test_pt_to_fs),
+	KUNIT_CASE(pasid_test_fs_to_pt),
+	KUNIT_CASE(pasid_test_ss_to_fs),
+	KUNIT_CASE(pasid_test_fs_to_ss),
+	KUNIT_CASE(pasid_test_ss_to_nested),
+	KUNIT_CASE(pasid_test_nested_to_ss),
+	KUNIT_CASE(pasid_test_nested_new_s1_new_did),
+	KUNIT_CASE(pasid_test_nested_new_s1_same_did),
+	KUNIT_CASE(pasid_test_nested_new_s2),
+	KUNIT_CASE(pasid_test_fs_to_nested),
+	KUNIT_CASE(pasid_test_all_pairs),
+	KUNIT_CASE(context_test_install_and_remove),
+	KUNIT_CASE(context_test_replace),
+	{}
+};
+
+static struct kunit_suite intel_iommu_entry_test_suite = {
+	.name = "intel-iommu-entry",
+	.test_cases = intel_iommu_entry_test_cases,
+};
+
+kunit_test_suite(intel_iommu_entry_test_suite);
+
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
+MODULE_IMPORT_NS("IOMMU_ENTRY_SYNC");
+MODULE_DESCRIPTION("KUnit tests for VT-d context and PASID entry updates");
+MODULE_LICENSE("GPL");
