@@ -11,7 +11,7 @@ TB := testbed
 	guest-debug bench clean
 
 help:
-	@echo "make demo          build the patched kernel, boot it under emulated VT-d"
+	@echo "make demo          stock vs patched kernel: VT-d domain replace under DMA, one table"
 	@echo "make check         every test: export, lint, KUnit (UML, arm64, x86_64 guest), guest selftests"
 	@echo "make tree          base + patches/ -> build/linux (a git tree to edit)"
 	@echo "make export        build/linux -> patches/, top-level copies, MAINTAINERS"

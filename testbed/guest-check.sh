@@ -7,6 +7,11 @@
 #   - the kernel log: any WARNING, BUG, Oops, lockdep or KASAN report, or
 #     DMAR fault is a failure.
 # Prints one line per part and "passed failed" totals to the file $2.
+#
+# The "# replace-stats:" lines of vfio_iommufd_replace_test go to
+# replace-KERNEL.txt next to $2 (KERNEL from the log's name, guest-KERNEL.log),
+# one line per run with the kernel's name in front, then the number of DMAR
+# fault lines of the kernel log.
 . "$(dirname "$0")/lib.sh"
 
 log_file=$1 count_file=$2
@@ -99,6 +104,17 @@ for h in hits[:20]:
 report("kernel log clean", 0 if hits else 1, 1 if hits else 0)
 print(f"TOTAL {total_p} {total_f}")
 PY
+kernel=$(basename "$log_file" .log)
+kernel=${kernel#guest-}
+stats=$(dirname "$count_file")/replace-$kernel.txt
+rm -f "$stats"
+if grep -q '^# replace-stats:' "$log_file"; then
+	{
+		tr -d '\r' < "$log_file" | sed -n "s/^# replace-stats: /kernel=$kernel /p"
+		echo "# dmar-fault-lines: $(grep -cE 'DMAR: \[DMA (Read|Write)' "$log_file")"
+	} > "$stats"
+	sed 's/^/replace: /' "$stats" >&2
+fi
 grep -v '^TOTAL' "$count_file.detail" >&2
 awk '/^TOTAL/ {print $2, $3}' "$count_file.detail" > "$count_file"
 read -r p f < "$count_file"

@@ -5,6 +5,9 @@
 #
 #   qemu.sh BZIMAGE INITRAMFS LOG "EXTRA CMDLINE" [QEMU ARGS...]
 #
+# The guest has QEMU's "edu" device (PCI 1234:11e8), a DMA engine behind the
+# emulated VT-d for the VFIO selftests; guest/init binds it to vfio-pci.
+#
 # KVM is used when it can boot a guest here, TCG otherwise.  The guest
 # powers itself off; TIMEOUT (seconds, default 900) bounds a hung guest.
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +33,7 @@ cmdline+=" kunit.stats_enabled=0 $extra"
 args=(-machine q35,kernel-irqchip=split -accel "$accel" -m 2G -smp 2
       -nodefaults -display none -no-reboot -serial stdio
       -device intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on
+      -device edu
       -kernel "$kernel" -initrd "$initrd" -append "$cmdline" "$@")
 log "qemu ($accel): $(basename "$kernel") $extra"
 echo "qemu-system-x86_64 ${args[*]}" > "$out.cmd"

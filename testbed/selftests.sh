@@ -25,5 +25,14 @@ build() {
 
 build iommu
 cp "$dest/.build/iommu/iommufd" "$dest/.build/iommu/iommufd_fail_nth" "$dest/"
+# The VFIO selftests that drive the guest's edu device.  The replace test
+# and the edu driver are added by the series: a tree without them (the
+# stock base) just does not provide the program.
+build vfio
+for t in vfio_pci_driver_test vfio_iommufd_replace_test; do
+	if [ -f "$src/tools/testing/selftests/vfio/$t.c" ]; then
+		cp "$dest/.build/vfio/$t" "$dest/"
+	fi
+done
 cp "$TESTBED/guest/dmar-info" "$dest/"
 log "test programs in $dest: $(cd "$dest" && ls | tr '\n' ' ')"

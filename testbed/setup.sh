@@ -7,7 +7,7 @@
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
       rsync kmod dwarves ccache sparse python3 python3-ply python3-git
       gcc-aarch64-linux-gnu qemu-system-x86 qemu-system-arm ipxe-qemu
-      busybox-static libcap-dev file debian-archive-keyring)
+      busybox-static libcap-dev uuid-dev file debian-archive-keyring)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
