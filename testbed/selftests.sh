@@ -10,6 +10,10 @@
 . "$(dirname "$0")/lib.sh"
 
 src=$1 kout=$2 dest=$3
+# The selftest makefiles do not track the headers their objects include,
+# so a program could link objects built against an older tree: always
+# build from scratch (ccache makes that cheap).
+rm -rf "$dest"
 mkdir -p "$dest"
 make -s -C "$src" O="$kout" ARCH=x86_64 headers >/dev/null
 hdr="-isystem $kout/usr/include"
