@@ -12,7 +12,8 @@
 # DEMO_SECONDS: the edu device copies buffers while another thread replaces
 # the device's page table A <-> B (same IOAS, identical mappings).
 #
-#   DEMO_SECONDS   run time of each run (default 60)
+#   DEMO_SECONDS   run time of each run (default 70: edu needs 0.2 s per copy
+#                  of 2 DMAs, so 3 runs give some 2100 DMAs per kernel)
 #   DEMO_RUNS      runs per kernel (default 3)
 #   DEMO_KERNELS   "stock patched" (default), or one of them
 #   PATCHED_SRC    patched kernel tree (default build/linux, made by tree.sh)
@@ -26,7 +27,7 @@
 # The table is also saved to build/results/demo-table.txt.
 . "$(dirname "$0")/lib.sh"
 
-seconds=${DEMO_SECONDS:-60}
+seconds=${DEMO_SECONDS:-70}
 runs=${DEMO_RUNS:-3}
 kernels=${DEMO_KERNELS:-stock patched}
 patched_src=${PATCHED_SRC:-$TREE}

@@ -137,7 +137,7 @@ static void entry_expect(struct kunit *test, const struct entry_sync_ops128 *ops
 	tw.live = (u64 *)live;
 
 	ret = entry_sync_write128(&tw.base, live, (const u128 *)to);
-	kunit_info(test, "%s: %s, %u syncs\n", test->name,
+	kunit_info(test, "%s, syncs=%u\n",
 		   ret == ENTRY_SYNC_HITLESS ? "hitless" :
 		   ret == ENTRY_SYNC_DISRUPTIVE ? "disruptive" :
 		   ret == ENTRY_SYNC_UNCHANGED ? "unchanged" : "invalid",
