@@ -151,6 +151,16 @@ bisect)
 			fi
 		done
 	done
+	# The whole series once more without KUnit: VISIBLE_IF_KUNIT symbols
+	# are static then, and nothing may declare them otherwise.
+	if ALLOW_MISSING=1 "$TESTBED/kbuild.sh" x86_64 "$dir" "$BUILD/out/bisect-nokunit" \
+		x86_64-guest.config,x86_64-series.config,x86_64-nokunit.config \
+		-s drivers/iommu/ > "$BUILD/out/bisect-nokunit.log" 2>&1; then
+		ok "the series builds drivers/iommu/ on x86_64 without KUnit"
+	else
+		grep -E 'error|Error' "$BUILD/out/bisect-nokunit.log" | head -n 20 >&2
+		nok "the series builds drivers/iommu/ on x86_64 without KUnit"
+	fi
 	finish
 	;;
 *)
