@@ -105,12 +105,25 @@ static const struct entry_sync_ops128 context_test_ops = {
 	.sync = entry_test_sync,
 };
 
-/* Update @from to @to and check the verdict and the number of syncs. */
-static void entry_expect(struct kunit *test, const struct entry_sync_ops128 *ops,
-			 unsigned int words, const u64 *from, const u64 *to,
-			 enum entry_sync_result kind, unsigned int syncs)
+/*
+ * Update @from to @to through entry_sync with the walker as sync callback,
+ * and check what must hold for every update: the target sets only bits its
+ * mode uses, the walker never sees a torn entry, every store is followed
+ * by a sync, the entry ends as the target, and the walker sees a
+ * non-present entry between two present ones exactly when the update is
+ * disruptive.  Returns the verdict; @tw holds the observations.
+ */
+static enum entry_sync_result entry_run(struct kunit *test,
+					const struct entry_sync_ops128 *ops,
+					unsigned int words, const u64 *from,
+					const u64 *to,
+					struct entry_test_writer *tw)
 {
-	struct entry_test_writer tw = {
+	u128 live[ENTRY_WORDS / 2] = {};
+	enum entry_sync_result ret;
+	unsigned int i;
+
+	*tw = (struct entry_test_writer){
 		.base = {
 			.ops = ops,
 			.num_quanta = words / 2,
@@ -119,24 +132,40 @@ static void entry_expect(struct kunit *test, const struct entry_sync_ops128 *ops
 		.get_used = ops->get_used,
 		.words = words,
 	};
-	u128 live[ENTRY_WORDS / 2] = {};
-	enum entry_sync_result ret;
-	unsigned int i;
-
-	memcpy(tw.old, from, words * sizeof(u64));
-	memcpy(tw.target, to, words * sizeof(u64));
-	entry_used(&tw, tw.old, tw.old_used);
-	entry_used(&tw, tw.target, tw.target_used);
+	memcpy(tw->old, from, words * sizeof(u64));
+	memcpy(tw->target, to, words * sizeof(u64));
+	entry_used(tw, tw->old, tw->old_used);
+	entry_used(tw, tw->target, tw->target_used);
 	for (i = 0; i != words; i++)
-		KUNIT_ASSERT_EQ_MSG(test, tw.target[i] & ~tw.target_used[i], 0,
+		KUNIT_ASSERT_EQ_MSG(test, tw->target[i] & ~tw->target_used[i], 0,
 				    "the target sets bits its mode does not use (word %u)",
 				    i);
 
 	memcpy(live, from, words * sizeof(u64));
-	memcpy(tw.seen, from, words * sizeof(u64));
-	tw.live = (u64 *)live;
+	memcpy(tw->seen, from, words * sizeof(u64));
+	tw->live = (u64 *)live;
 
-	ret = entry_sync_write128(&tw.base, live, (const u128 *)to);
+	ret = entry_sync_write128(&tw->base, live, (const u128 *)to);
+	KUNIT_EXPECT_MEMEQ_MSG(test, live, to, words * sizeof(u64),
+			       "the entry did not end as the target");
+	KUNIT_EXPECT_MEMEQ_MSG(test, tw->seen, live, words * sizeof(u64),
+			       "a store was not followed by a sync");
+	KUNIT_EXPECT_FALSE(test, tw->torn);
+	if ((from[0] & 1) && (to[0] & 1))
+		KUNIT_EXPECT_EQ(test, tw->disrupted,
+				ret == ENTRY_SYNC_DISRUPTIVE);
+	return ret;
+}
+
+/* Update @from to @to and check the verdict and the number of syncs. */
+static void entry_expect(struct kunit *test, const struct entry_sync_ops128 *ops,
+			 unsigned int words, const u64 *from, const u64 *to,
+			 enum entry_sync_result kind, unsigned int syncs)
+{
+	struct entry_test_writer tw;
+	enum entry_sync_result ret;
+
+	ret = entry_run(test, ops, words, from, to, &tw);
 	kunit_info(test, "%s, syncs=%u\n",
 		   ret == ENTRY_SYNC_HITLESS ? "hitless" :
 		   ret == ENTRY_SYNC_DISRUPTIVE ? "disruptive" :
@@ -144,14 +173,6 @@ static void entry_expect(struct kunit *test, const struct entry_sync_ops128 *ops
 		   tw.syncs);
 	KUNIT_EXPECT_EQ(test, ret, kind);
 	KUNIT_EXPECT_EQ(test, tw.syncs, syncs);
-	KUNIT_EXPECT_MEMEQ_MSG(test, live, to, words * sizeof(u64),
-			       "the entry did not end as the target");
-	KUNIT_EXPECT_MEMEQ_MSG(test, tw.seen, live, words * sizeof(u64),
-			       "a store was not followed by a sync");
-	KUNIT_EXPECT_FALSE(test, tw.torn);
-	if ((from[0] & 1) && (to[0] & 1))
-		KUNIT_EXPECT_EQ(test, tw.disrupted,
-				kind == ENTRY_SYNC_DISRUPTIVE);
 }
 
 static void pasid_expect(struct kunit *test, const struct pasid_entry *from,
@@ -439,8 +460,8 @@ static void pasid_test_fs_to_nested(struct kunit *test)
 }
 
 /*
- * Every pair of a set of entries: never torn, ends as the target, and
- * disruptive only when both entries are present.
+ * Every pair of a set of entries: what entry_run() checks, disruptive only
+ * when both entries are present, and syncs exactly when the entry changes.
  */
 static void pasid_test_all_pairs(struct kunit *test)
 {
@@ -456,31 +477,12 @@ static void pasid_test_all_pairs(struct kunit *test)
 
 	for (i = 0; i != ARRAY_SIZE(set); i++) {
 		for (j = 0; j != ARRAY_SIZE(set); j++) {
-			struct entry_test_writer tw = {
-				.base = {
-					.ops = &pasid_test_ops,
-					.num_quanta = ENTRY_WORDS / 2,
-				},
-				.test = test,
-				.get_used = intel_pasid_get_used,
-				.words = ENTRY_WORDS,
-			};
-			struct pasid_entry live = set[i];
+			struct entry_test_writer tw;
 			enum entry_sync_result ret;
 
-			memcpy(tw.old, set[i].val, sizeof(tw.old));
-			memcpy(tw.target, set[j].val, sizeof(tw.target));
-			memcpy(tw.seen, set[i].val, sizeof(tw.seen));
-			entry_used(&tw, tw.old, tw.old_used);
-			entry_used(&tw, tw.target, tw.target_used);
-			tw.live = live.val;
-
-			ret = entry_sync_write128(&tw.base, (u128 *)live.val,
-						  (const u128 *)set[j].val);
+			ret = entry_run(test, &pasid_test_ops, ENTRY_WORDS,
+					set[i].val, set[j].val, &tw);
 			KUNIT_EXPECT_FALSE_MSG(test, tw.torn, "pair %u -> %u",
-					       i, j);
-			KUNIT_EXPECT_MEMEQ_MSG(test, live.val, set[j].val,
-					       sizeof(live), "pair %u -> %u",
 					       i, j);
 			if (ret == DISRUPTIVE)
 				KUNIT_EXPECT_TRUE_MSG(test,
