@@ -7,7 +7,7 @@ SHELL := /bin/bash
 TB := testbed
 
 .PHONY: help check demo setup fetch tree export check-export lint \
-	checkpatch warnings bisect kunit kunit-uml kunit-arm64 guest \
+	checkpatch warnings bisect cross mutants kunit kunit-uml kunit-arm64 guest \
 	guest-debug bench clean
 
 help:
@@ -16,7 +16,8 @@ help:
 	@echo "make tree          base + patches/ -> build/linux (a git tree to edit)"
 	@echo "make export        build/linux -> patches/, top-level copies, MAINTAINERS"
 	@echo "make check-export  patches/ reproduces the committed export"
-	@echo "make lint          checkpatch, sparse + W=1, bisect build"
+	@echo "make lint          checkpatch, sparse + W=1, bisect build, i386/riscv64 build"
+	@echo "make mutants       break entry_sync in known ways; its KUnit suite must fail each"
 	@echo "make kunit-uml | kunit-arm64 | guest | guest-debug"
 	@echo "make bench         entry_sync_write64() vs 7.3's SMMUv3 writer, same vectors"
 
@@ -41,9 +42,9 @@ export:
 check-export:
 	@$(TB)/check-export.sh
 
-lint: checkpatch warnings bisect
+lint: checkpatch warnings bisect cross
 
-checkpatch warnings bisect:
+checkpatch warnings bisect cross:
 	@$(TB)/lint.sh $@
 
 kunit: kunit-uml kunit-arm64
@@ -53,6 +54,9 @@ kunit-uml:
 
 kunit-arm64:
 	@$(TB)/kunit.sh arm64
+
+mutants:
+	@$(TB)/mutants.sh
 
 guest:
 	@$(TB)/guest-test.sh

@@ -11,7 +11,9 @@ stages=(
 	"tree|tree.sh"
 	"check-export|check-export.sh"
 	"checkpatch|lint.sh checkpatch"
+	"cross|lint.sh cross"
 	"kunit-uml|kunit.sh uml"
+	"mutants|mutants.sh"
 	"kunit-arm64|kunit.sh arm64"
 	"guest|guest-test.sh"
 	"warnings|lint.sh warnings"
@@ -40,7 +42,8 @@ for s in "${stages[@]}"; do
 	case $name in
 	kunit-uml|kunit-arm64) cf=$BUILD/results/$name.count ;;
 	guest) cf=$BUILD/results/guest-x86_64.count ;;
-	checkpatch|warnings|bisect) cf=$BUILD/results/lint-$name.count ;;
+	checkpatch|warnings|bisect|cross) cf=$BUILD/results/lint-$name.count ;;
+	mutants) cf=$BUILD/results/mutants.count ;;
 	*) cf="" ;;
 	esac
 	p=0 f=0

@@ -5,7 +5,7 @@
 #
 #   kbuild.sh ARCH SRC OUT FRAGMENTS [MAKE TARGETS...]
 #
-# ARCH is x86_64 or arm64; FRAGMENTS a comma-separated list of files in
+# ARCH is x86_64, arm64, i386 or riscv64; FRAGMENTS a comma-separated list of files in
 # testbed/configs/ applied on top of tinyconfig, or "-" to build with the
 # .config already in OUT.  The .config is only regenerated when the
 # fragments or the source's Kconfig files change.
@@ -19,6 +19,10 @@ case $arch in
 x86_64)	mkargs+=(ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc") ;;
 arm64)	mkargs+=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
 		 CC="ccache aarch64-linux-gnu-gcc" HOSTCC="ccache gcc") ;;
+i386)	mkargs+=(ARCH=i386 CROSS_COMPILE=i686-linux-gnu-
+		 CC="ccache i686-linux-gnu-gcc" HOSTCC="ccache gcc") ;;
+riscv64) mkargs+=(ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu-
+		 CC="ccache riscv64-linux-gnu-gcc" HOSTCC="ccache gcc") ;;
 *)	die "unknown arch $arch" ;;
 esac
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1 KBUILD_BUILD_TIMESTAMP="2026-01-01"

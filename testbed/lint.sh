@@ -8,6 +8,7 @@
 #                        arm64: no warning that the base does not have
 #   lint.sh bisect       every prefix of the series builds drivers/iommu/
 #                        on x86_64 and arm64
+#   lint.sh cross        entry_sync and its KUnit build on i386 and riscv64
 #
 # Each writes "passed failed" to build/results/lint-WHAT.count.
 . "$(dirname "$0")/lib.sh"
@@ -163,7 +164,36 @@ bisect)
 	fi
 	finish
 	;;
+cross)
+	# The library and its KUnit suite are default KUNIT_ALL_TESTS: they
+	# must build, without a W=1 warning, where there is no 128-bit writer
+	# (a 32-bit and a non-x86/arm64 64-bit architecture).
+	[ -d "$TREE" ] || die "no kernel tree: run 'make tree'"
+	for arch in i386 riscv64; do
+		f=cross.config
+		[ $arch = riscv64 ] && f+=,riscv64.config
+		o=$BUILD/out/cross-$arch
+		rm -f "$o"/drivers/iommu/entry_sync*.o
+		if ! "$TESTBED/kbuild.sh" $arch "$TREE" "$o" "$f" -s W=1 drivers/iommu/ \
+			> "$o.log" 2>&1; then
+			grep -E 'error' "$o.log" | head -n 20 >&2
+			nok "$arch: drivers/iommu/ with entry_sync and its KUnit (see $o.log)"
+			continue
+		fi
+		warn=$(grep -E 'entry_sync[^ ]*: warning:' "$o.log" || true)
+		if [ ! -f "$o/drivers/iommu/entry_sync.o" ] ||
+		   [ ! -f "$o/drivers/iommu/entry_sync_kunit.o" ]; then
+			nok "$arch: entry_sync.o or entry_sync_kunit.o was not built"
+		elif [ -n "$warn" ]; then
+			printf '%s\n' "$warn" >&2
+			nok "$arch: W=1 warnings in entry_sync"
+		else
+			ok "$arch: drivers/iommu/ with entry_sync and its KUnit, W=1 clean"
+		fi
+	done
+	finish
+	;;
 *)
-	die "usage: lint.sh checkpatch|warnings|bisect"
+	die "usage: lint.sh checkpatch|warnings|bisect|cross"
 	;;
 esac

@@ -6,7 +6,7 @@
 
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
       rsync kmod dwarves ccache sparse python3 python3-ply python3-git
-      gcc-aarch64-linux-gnu qemu-system-x86 qemu-system-arm ipxe-qemu
+      gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-riscv64-linux-gnu qemu-system-x86 qemu-system-arm ipxe-qemu
       busybox-static libcap-dev uuid-dev file debian-archive-keyring)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -8,51 +8,80 @@
 #include <linux/atomic.h>
 #include <linux/export.h>
 #include <asm/barrier.h>
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
 
 #include "entry_sync.h"
+
+#ifdef CONFIG_IOMMU_ENTRY_SYNC128
+/* system_has_cmpxchg128() is a CPU feature test on x86. */
+#include <asm/cpufeature.h>
+#endif
 
 #if IS_ENABLED(CONFIG_IOMMU_ENTRY_SYNC128) && !defined(system_has_cmpxchg128)
 #error "IOMMU_ENTRY_SYNC128 needs an architecture that provides cmpxchg128"
 #endif
 
+/*
+ * Called after every store of a quantum.  It does nothing, except under
+ * KUnit, whose walker model checks each store as it happens: at most one
+ * store per quantum between two syncs, of the quantum's full width.
+ */
+VISIBLE_IF_KUNIT void entry_sync_stored(const void *quantum, size_t size)
+{
+	KUNIT_STATIC_STUB_REDIRECT(entry_sync_stored, quantum, size);
+}
+EXPORT_SYMBOL_IF_KUNIT(entry_sync_stored);
+
 #ifdef CONFIG_IOMMU_ENTRY_SYNC64
 static inline void entry_sync_store64(__le64 val, __le64 *quantum)
 {
 	WRITE_ONCE(*quantum, val);
+	entry_sync_stored(quantum, sizeof(*quantum));
 }
 
 #define ES_QUANTUM		__le64
 #define ES_WRITER		entry_sync_writer64
 #define ES_NS(name)		CONCATENATE(name, 64)
 #define ES_STORE		entry_sync_store64
+#define ES_USABLE()		true
 #include "entry_sync_template.h"
 #undef ES_QUANTUM
 #undef ES_WRITER
 #undef ES_NS
 #undef ES_STORE
+#undef ES_USABLE
 EXPORT_SYMBOL_NS_GPL(entry_sync_write64, "IOMMU_ENTRY_SYNC");
 #endif
 
 #ifdef CONFIG_IOMMU_ENTRY_SYNC128
 /*
- * The writer is the only CPU storing to the entry (the caller serializes
- * updates) and the IOMMU only reads it, so the LOCK prefix buys nothing:
- * what is needed is the single 128-bit access of CMPXCHG16B (or CASP).
- * The instrumented variant keeps the store visible to KASAN and KCSAN.
+ * The hardware must never see half of a quantum, and x86 guarantees the
+ * atomicity of CMPXCHG16B only with the LOCK prefix (a plain 16-byte store
+ * is not single-copy atomic), so use the locked form.  Its cost is small
+ * next to the sync that follows every store.  The writer is the only CPU
+ * storing to the entry and the IOMMU only reads it, so the exchange finds
+ * the value the writer read; anything else is a caller that broke that
+ * contract, which gets a warning.
  */
 static inline void entry_sync_store128(u128 val, u128 *quantum)
 {
-	cmpxchg128_local(quantum, *quantum, val);
+	u128 old = *quantum;
+
+	WARN_ON_ONCE(!try_cmpxchg128(quantum, &old, val));
+	entry_sync_stored(quantum, sizeof(*quantum));
 }
 
 #define ES_QUANTUM		u128
 #define ES_WRITER		entry_sync_writer128
 #define ES_NS(name)		CONCATENATE(name, 128)
 #define ES_STORE		entry_sync_store128
+#define ES_USABLE()		system_has_cmpxchg128()
 #include "entry_sync_template.h"
 #undef ES_QUANTUM
 #undef ES_WRITER
 #undef ES_NS
 #undef ES_STORE
+#undef ES_USABLE
 EXPORT_SYMBOL_NS_GPL(entry_sync_write128, "IOMMU_ENTRY_SYNC");
 #endif

@@ -7,6 +7,7 @@
 #ifndef __IOMMU_ENTRY_SYNC_H
 #define __IOMMU_ENTRY_SYNC_H
 
+#include <linux/build_bug.h>
 #include <linux/types.h>
 
 /*
@@ -25,7 +26,9 @@
  *	entry.
  * @ENTRY_SYNC_DISRUPTIVE: the entry was made non-valid, filled, then made
  *	valid again; the hardware may have seen it non-valid in between.
- * @ENTRY_SYNC_INVALID: the writer was misconfigured; nothing was written.
+ * @ENTRY_SYNC_INVALID: the writer cannot run (a format outside the limits,
+ *	or a 128-bit writer without a 128-bit atomic store); it warned once
+ *	and stored nothing.
  */
 enum entry_sync_result {
 	ENTRY_SYNC_UNCHANGED,
@@ -37,39 +40,63 @@ enum entry_sync_result {
 struct entry_sync_writer64;
 
 /**
- * struct entry_sync_ops64 - what a driver tells entry_sync about its entries
+ * struct entry_sync_ops64 - an entry format made of 64-bit quanta
+ * @num_quanta: the number of 64-bit quanta in an entry
+ * @valid_quantum: the index of the quantum holding the valid bit.  An entry
+ *	whose valid quantum is all zeroes must be non-valid.
  * @get_used: set in @used every bit that the hardware reads in @entry, given
  *	the mode that @entry selects.  A non-valid entry uses only its valid
  *	bit.  @used is zeroed by the caller.
  * @get_update_safe: optional.  Set in @safe the bits that may change while
  *	both @cur and @target use them without a disruptive update, because
  *	the hardware tolerates seeing either value at any time.  @safe is
- *	zeroed by the caller.
- * @sync: make the hardware observe every store made so far to the entry,
- *	and drop any copy of the entry it has cached.  Called only when the
- *	entry changed since the previous sync.
+ *	zeroed by the caller; bits that @cur or @target does not use are
+ *	ignored.
+ * @sync: make the hardware observe every store made so far to the entry and
+ *	drop any copy of the entry it has cached.  When @sync returns, no
+ *	fetch of the entry that began before it is still in flight: every
+ *	later fetch reads memory as it is after the stores.  Called only when
+ *	the entry changed since the previous sync.
+ *
+ * The format fields are constant for a driver: set them with
+ * ENTRY_SYNC_FORMAT64() in a ``static const`` instance, which checks them
+ * at build time.
  */
 struct entry_sync_ops64 {
+	unsigned int num_quanta;
+	unsigned int valid_quantum;
 	void (*get_used)(const __le64 *entry, __le64 *used);
 	void (*get_update_safe)(const __le64 *cur, const __le64 *target,
 				__le64 *safe);
 	void (*sync)(struct entry_sync_writer64 *writer);
 };
 
+/*
+ * Designated initializers of the format fields, checked by the compiler:
+ * at least one quantum, at most ENTRY_SYNC_MAX_BYTES, the valid quantum
+ * among them.
+ */
+#define __ENTRY_SYNC_FORMAT(bytes, nr, valid)				\
+	.num_quanta = (nr) + BUILD_BUG_ON_ZERO((nr) < 1 ||		\
+			(nr) * (bytes) > ENTRY_SYNC_MAX_BYTES),		\
+	.valid_quantum = (valid) + BUILD_BUG_ON_ZERO((valid) >= (nr))
+
 /**
- * struct entry_sync_writer64 - an entry format made of 64-bit quanta
- * @ops: the driver's callbacks
- * @num_quanta: the number of 64-bit quanta in an entry
- * @valid_quantum: the index of the quantum holding the valid bit.  An entry
- *	whose valid quantum is all zeroes must be non-valid.
+ * ENTRY_SYNC_FORMAT64() - initialize the format of &struct entry_sync_ops64
+ * @nr: the number of 64-bit quanta in an entry
+ * @valid: the index of the quantum holding the valid bit
+ */
+#define ENTRY_SYNC_FORMAT64(nr, valid)	__ENTRY_SYNC_FORMAT(8, nr, valid)
+
+/**
+ * struct entry_sync_writer64 - one update of an entry made of 64-bit quanta
+ * @ops: the entry format and the driver's callbacks
  *
- * Drivers usually embed this in a struct that gives @ops->sync the context
- * it needs to flush (the device, the table index, ...).
+ * Drivers embed this in a struct that gives @ops->sync the context it needs
+ * to flush (the device, the table index, ...).
  */
 struct entry_sync_writer64 {
 	const struct entry_sync_ops64 *ops;
-	unsigned int num_quanta;
-	unsigned int valid_quantum;
 };
 
 /**
@@ -80,13 +107,22 @@ struct entry_sync_writer64 {
  *
  * Turn @entry into @target by a sequence of single-quantum stores and
  * @writer->ops->sync() calls such that, at every moment, a hardware walker
- * that reads each quantum atomically sees either the old entry, the new
+ * that reads each quantum atomically sees either the old entry or the new
  * entry (on the bits each one uses) or, only when no other order exists, a
  * non-valid entry.  Nothing is stored and nothing synced when @entry
  * already equals @target.
  *
- * The caller serializes updates of one entry.  @target must not set bits
- * that its own mode does not use.
+ * Between two syncs the hardware may observe any subset of the stores made
+ * in that window, in any order, so the library stores each quantum at most
+ * once per window and only groups stores that are safe in any combination.
+ * A dma_wmb() is issued before the first store: whatever @target points to
+ * (page tables, descriptors), written by the caller with plain stores,
+ * is visible to the hardware before the entry is.
+ *
+ * The caller serializes updates of one entry, and the hardware never writes
+ * it.  @target must not set bits that its own mode does not use: such a
+ * target draws a one-time warning and is written all the same, but the
+ * library does not order the stores of those bits.
  *
  * Context: any context the driver's @sync callback allows.
  * Return: how the entry was updated; see &enum entry_sync_result.
@@ -99,15 +135,21 @@ struct entry_sync_writer128;
 
 /**
  * struct entry_sync_ops128 - &struct entry_sync_ops64 for 128-bit quanta
+ * @num_quanta: the number of 128-bit quanta in an entry
+ * @valid_quantum: the index of the quantum holding the valid bit.  An entry
+ *	whose valid quantum is all zeroes must be non-valid.
  * @get_used: as &entry_sync_ops64.get_used
  * @get_update_safe: as &entry_sync_ops64.get_update_safe
  * @sync: as &entry_sync_ops64.sync
  *
  * 128-bit quanta are in CPU byte order, as the driver's own format helpers
  * build them (bit 0 of quantum 0 is bit 0 of the entry on little-endian
- * CPUs, which are the only ones with 128-bit IOMMU formats).
+ * CPUs, which are the only ones with 128-bit IOMMU formats).  Set the
+ * format fields with ENTRY_SYNC_FORMAT128().
  */
 struct entry_sync_ops128 {
+	unsigned int num_quanta;
+	unsigned int valid_quantum;
 	void (*get_used)(const u128 *entry, u128 *used);
 	void (*get_update_safe)(const u128 *cur, const u128 *target,
 				u128 *safe);
@@ -115,15 +157,18 @@ struct entry_sync_ops128 {
 };
 
 /**
- * struct entry_sync_writer128 - an entry format made of 128-bit quanta
- * @ops: the driver's callbacks
- * @num_quanta: the number of 128-bit quanta in an entry
- * @valid_quantum: the index of the quantum holding the valid bit
+ * ENTRY_SYNC_FORMAT128() - initialize the format of &struct entry_sync_ops128
+ * @nr: the number of 128-bit quanta in an entry
+ * @valid: the index of the quantum holding the valid bit
+ */
+#define ENTRY_SYNC_FORMAT128(nr, valid)	__ENTRY_SYNC_FORMAT(16, nr, valid)
+
+/**
+ * struct entry_sync_writer128 - one update of an entry made of 128-bit quanta
+ * @ops: the entry format and the driver's callbacks
  */
 struct entry_sync_writer128 {
 	const struct entry_sync_ops128 *ops;
-	unsigned int num_quanta;
-	unsigned int valid_quantum;
 };
 
 /**
@@ -132,14 +177,29 @@ struct entry_sync_writer128 {
  * @entry: the live entry, 16-byte aligned
  * @target: the entry to install, built by the driver
  *
- * Each quantum is stored with one 128-bit atomic instruction, so the
- * caller must have checked system_has_cmpxchg128() before using it.
+ * As entry_sync_write64(), with each quantum stored by one locked 128-bit
+ * compare-and-exchange, whose atomicity the architectures guarantee (a
+ * plain 128-bit store is not single-copy atomic on x86).  The exchange
+ * expects the value the writer read: finding anything else means another
+ * CPU stored to the entry, which breaks the serialization the caller
+ * promised, and draws a warning.
+ *
+ * The caller checks system_has_cmpxchg128() before choosing this writer;
+ * without it the writer warns and returns %ENTRY_SYNC_INVALID, storing
+ * nothing.  A driver that must also run on such CPUs can describe the same
+ * entry in 64-bit quanta for entry_sync_write64(): every state that a
+ * 128-bit reader can see is one that the 64-bit model allows, so that
+ * update is as correct, only hitless less often.
  *
  * Context: any context the driver's @sync callback allows.
  * Return: how the entry was updated; see &enum entry_sync_result.
  */
 enum entry_sync_result entry_sync_write128(struct entry_sync_writer128 *writer,
 					   u128 *entry, const u128 *target);
+#endif
+
+#if IS_ENABLED(CONFIG_KUNIT)
+void entry_sync_stored(const void *quantum, size_t size);
 #endif
 
 #endif /* __IOMMU_ENTRY_SYNC_H */

@@ -1,25 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit tests for entry_sync: every update is replayed against a model of
- * a hardware walker that reads each quantum atomically but may see any
- * subset of the stores made since the last sync.
+ * a hardware walker that reads each quantum atomically and may see any
+ * subset of the stores made since the last sync.  Every store is checked
+ * as it happens, through the entry_sync_stored() static stub: it must be
+ * of a whole quantum, at most one per quantum between two syncs, and no
+ * view it makes possible may be torn.
  *
- * The entries follow a small synthetic format, laid out in 64-bit words so
- * one description serves 64 and 128-bit quanta:
+ * The entries follow a small synthetic format.  Field positions are bit
+ * offsets inside a quantum; with 128-bit quanta, TAG and A cross bit 63/64
+ * so that a quantum stored in two halves is seen torn:
  *
- *   valid quantum:  V (bit 0), MODE (bits 2:1), HINT (bits 11:8),
- *                   TAG (bits 31:16)
- *   quantum A:      A (bits 47:32), in the quantum after the valid one
- *   quantum B:      B (bits 63:48), in the quantum after quantum A
+ *                    64-bit quanta   128-bit quanta
+ *   valid quantum:   V (bit 0), MODE (bits 2:1), HINT (bits 11:8),
+ *                    TAG 31:16       TAG 71:56
+ *   quantum A:       AHINT (bits 15:12),             (the one after V's)
+ *                    A 47:32         A 71:56
+ *   quantum B:       B 63:48         B 127:112       (the one after A's)
  *
- * With 128-bit quanta, A and B sit in the upper half of their quantum.  The
- * modes use:  BYPASS  V MODE
- *             A       V MODE TAG HINT A
- *             B       V MODE TAG B
- *             AB      V MODE TAG HINT A B
- * and a non-valid entry uses only V.  HINT is a "safe" field: it may change
- * under the hardware while both entries use it.
+ * The modes use:  BYPASS  V MODE
+ *                 A       V MODE TAG HINT AHINT A
+ *                 B       V MODE TAG B
+ *                 AB      V MODE TAG HINT AHINT A B
+ * and a non-valid entry uses only V.  HINT and AHINT (which always holds
+ * the value of HINT) are "safe" fields: they may change under the hardware
+ * while both entries use them.  Like SMMUv3's, the format's
+ * get_update_safe() reports them whatever the modes; the library must not
+ * treat them as safe when only one of the entries uses them.
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/bitfield.h>
 #include <linux/string.h>
@@ -31,9 +40,10 @@
 #define ES_V		BIT_ULL(0)
 #define ES_MODE		GENMASK_ULL(2, 1)
 #define ES_HINT		GENMASK_ULL(11, 8)
-#define ES_TAG		GENMASK_ULL(31, 16)
-#define ES_A		GENMASK_ULL(47, 32)
-#define ES_B		GENMASK_ULL(63, 48)
+#define ES_AHINT	GENMASK_ULL(15, 12)	/* in quantum A */
+
+/* The 16-bit fields placed at a bit offset that depends on the width. */
+enum es_field { ES_TAG, ES_A, ES_B };
 
 enum es_mode { ES_BYPASS, ES_MODE_A, ES_MODE_B, ES_MODE_AB };
 
@@ -68,19 +78,38 @@ static unsigned int es_word_valid(const struct es_format *fmt)
 	return fmt->valid * es_wpq(fmt);
 }
 
-/* A and B live in the last 64-bit word of their quantum. */
-static unsigned int es_word_a(const struct es_format *fmt)
+/* The first word of quantum A, which holds AHINT. */
+static unsigned int es_word_ahint(const struct es_format *fmt)
 {
-	unsigned int q = (fmt->valid + 1) % fmt->num_quanta;
-
-	return q * es_wpq(fmt) + es_wpq(fmt) - 1;
+	return (fmt->valid + 1) % fmt->num_quanta * es_wpq(fmt);
 }
 
-static unsigned int es_word_b(const struct es_format *fmt)
+/* The quantum and the bit offset inside it of a 16-bit field. */
+static void es_field_pos(const struct es_format *fmt, enum es_field f,
+			 unsigned int *q, unsigned int *shift)
 {
-	unsigned int q = (fmt->valid + 2) % fmt->num_quanta;
+	static const unsigned int shift64[] = { 16, 32, 48 };
+	static const unsigned int shift128[] = { 56, 56, 112 };
 
-	return q * es_wpq(fmt) + es_wpq(fmt) - 1;
+	*q = (fmt->valid + f) % fmt->num_quanta;
+	*shift = fmt->width == 64 ? shift64[f] : shift128[f];
+	/* Only one field can cross bit 63/64: TAG, when A shares its quantum. */
+	if (fmt->width == 128 && f == ES_A && *q == fmt->valid)
+		*shift = 80;
+}
+
+/* OR @val into the 16-bit field @f of @words. */
+static void es_put(const struct es_format *fmt, u64 *words, enum es_field f,
+		   u16 val)
+{
+	unsigned int q, shift, w, bit;
+
+	es_field_pos(fmt, f, &q, &shift);
+	w = q * es_wpq(fmt) + shift / 64;
+	bit = shift % 64;
+	words[w] |= (u64)val << bit;
+	if (bit + 16 > 64)
+		words[w + 1] |= (u64)val >> (64 - bit);
 }
 
 static void es_make(const struct es_format *fmt, const struct es_cfg *cfg,
@@ -92,13 +121,14 @@ static void es_make(const struct es_format *fmt, const struct es_cfg *cfg,
 	words[es_word_valid(fmt)] |= ES_V | FIELD_PREP(ES_MODE, cfg->mode);
 	if (cfg->mode == ES_BYPASS)
 		return;
-	words[es_word_valid(fmt)] |= FIELD_PREP(ES_TAG, cfg->tag);
+	es_put(fmt, words, ES_TAG, cfg->tag);
 	if (cfg->mode == ES_MODE_A || cfg->mode == ES_MODE_AB) {
 		words[es_word_valid(fmt)] |= FIELD_PREP(ES_HINT, cfg->hint);
-		words[es_word_a(fmt)] |= FIELD_PREP(ES_A, cfg->a);
+		words[es_word_ahint(fmt)] |= FIELD_PREP(ES_AHINT, cfg->hint);
+		es_put(fmt, words, ES_A, cfg->a);
 	}
 	if (cfg->mode == ES_MODE_B || cfg->mode == ES_MODE_AB)
-		words[es_word_b(fmt)] |= FIELD_PREP(ES_B, cfg->b);
+		es_put(fmt, words, ES_B, cfg->b);
 }
 
 static bool es_valid(const struct es_format *fmt, const u64 *words)
@@ -117,40 +147,64 @@ static void es_used(const struct es_format *fmt, const u64 *words, u64 *used)
 	used[es_word_valid(fmt)] |= ES_MODE;
 	if (mode == ES_BYPASS)
 		return;
-	used[es_word_valid(fmt)] |= ES_TAG;
+	es_put(fmt, used, ES_TAG, 0xffff);
 	if (mode == ES_MODE_A || mode == ES_MODE_AB) {
 		used[es_word_valid(fmt)] |= ES_HINT;
-		used[es_word_a(fmt)] |= ES_A;
+		used[es_word_ahint(fmt)] |= ES_AHINT;
+		es_put(fmt, used, ES_A, 0xffff);
 	}
 	if (mode == ES_MODE_B || mode == ES_MODE_AB)
-		used[es_word_b(fmt)] |= ES_B;
+		es_put(fmt, used, ES_B, 0xffff);
 }
 
+/* What get_update_safe() reports: the hints, whether or not entries use them. */
+static void es_safe_reported(const struct es_format *fmt, u64 *safe)
+{
+	safe[es_word_valid(fmt)] |= ES_HINT;
+	safe[es_word_ahint(fmt)] |= ES_AHINT;
+}
+
+/*
+ * What the hardware really tolerates: a hint changing while both entries
+ * use it.  The walker model checks views against this.
+ */
 static void es_safe(const struct es_format *fmt, const u64 *cur,
 		    const u64 *target, u64 *safe)
 {
 	u64 cur_used[ES_WORDS] = {}, target_used[ES_WORDS] = {};
-	unsigned int w = es_word_valid(fmt);
+	unsigned int w;
 
 	es_used(fmt, cur, cur_used);
 	es_used(fmt, target, target_used);
-	safe[w] |= cur_used[w] & target_used[w] & ES_HINT;
+	es_safe_reported(fmt, safe);
+	for (w = 0; w != ES_WORDS; w++)
+		safe[w] &= cur_used[w] & target_used[w];
 }
 
 /* The test writer: records every state a walker could observe. */
 struct es_writer {
 	struct entry_sync_writer64 w64;
+	struct entry_sync_ops64 ops64;
+#ifdef CONFIG_IOMMU_ENTRY_SYNC128
 	struct entry_sync_writer128 w128;
+	struct entry_sync_ops128 ops128;
+#endif
 	struct kunit *test;
+	const struct es_format *fmt;
 	void *live;			/* the entry being written */
 	u64 seen[ES_WORDS];		/* the entry at the previous sync */
 	u64 old[ES_WORDS], target[ES_WORDS];
 	u64 old_used[ES_WORDS], target_used[ES_WORDS], safe[ES_WORDS];
-	unsigned int syncs;
+	unsigned long stored;		/* quanta stored since the last sync */
+	unsigned int stores, syncs;
 	unsigned int states;		/* walker views checked */
 	bool disrupted;			/* a view was non-valid */
 	bool torn;			/* a view was neither old nor target */
+	bool bad_store;			/* a store broke the store rules */
 };
+
+/* The update in progress, for the entry_sync_stored() stub. */
+static struct es_writer *es_cur;
 
 static bool es_match(const u64 *view, const u64 *ref, const u64 *used,
 		     const u64 *safe)
@@ -166,8 +220,8 @@ static bool es_match(const u64 *view, const u64 *ref, const u64 *used,
 static void es_check_view(struct es_writer *ew, const u64 *view)
 {
 	ew->states++;
-	if (!es_valid(es_fmt, view)) {
-		if (es_valid(es_fmt, ew->old) && es_valid(es_fmt, ew->target))
+	if (!es_valid(ew->fmt, view)) {
+		if (es_valid(ew->fmt, ew->old) && es_valid(ew->fmt, ew->target))
 			ew->disrupted = true;
 		return;
 	}
@@ -180,27 +234,43 @@ static void es_check_view(struct es_writer *ew, const u64 *view)
 	ew->torn = true;
 }
 
-/*
- * Between two syncs the walker may observe any subset of the quanta stored
- * in that window, on top of what it observed at the previous sync.
- */
-static void es_observe(struct es_writer *ew)
+/* The quanta of the live entry that differ from what the last sync left. */
+static unsigned long es_changed(struct es_writer *ew, u64 *now)
 {
-	unsigned int wpq = es_wpq(es_fmt), n = es_fmt->num_quanta;
-	unsigned long changed = 0, subset;
-	u64 now[ES_WORDS] = {}, view[ES_WORDS];
+	unsigned int wpq = es_wpq(ew->fmt), n = ew->fmt->num_quanta;
+	unsigned long changed = 0;
 	unsigned int q, w;
 
+	memset(now, 0, ES_WORDS * sizeof(*now));
 	memcpy(now, ew->live, n * wpq * sizeof(u64));
 	for (q = 0; q != n; q++)
 		for (w = q * wpq; w != (q + 1) * wpq; w++)
 			if (now[w] != ew->seen[w])
 				changed |= BIT(q);
+	return changed;
+}
 
+/*
+ * Between two syncs the walker may observe any subset of the quanta stored
+ * in that window, on top of what it observed at the previous sync.  Check
+ * every such view that contains all of the quanta in @must.
+ */
+static void es_check_views(struct es_writer *ew, unsigned long must)
+{
+	unsigned int wpq = es_wpq(ew->fmt), n = ew->fmt->num_quanta;
+	u64 now[ES_WORDS], view[ES_WORDS];
+	unsigned long changed, subset;
+	unsigned int q;
+
+	changed = es_changed(ew, now);
+	if ((changed & must) != must)
+		return;
 	/* Every subset of the changed quanta, the full set included. */
 	subset = 0;
 	do {
 		subset = (subset - changed) & changed;
+		if ((subset & must) != must)
+			continue;
 		memcpy(view, ew->seen, sizeof(view));
 		for (q = 0; q != n; q++)
 			if (subset & BIT(q))
@@ -208,23 +278,63 @@ static void es_observe(struct es_writer *ew)
 				       wpq * sizeof(u64));
 		es_check_view(ew, view);
 	} while (subset != changed);
+}
+
+static void es_store_error(struct es_writer *ew, const char *what,
+			   unsigned long off, size_t size)
+{
+	if (!ew->bad_store)
+		kunit_err(ew->test, "%s: %zu bytes at offset %lu, %u-bit quanta\n",
+			  what, size, off, ew->fmt->width);
+	ew->bad_store = true;
+}
+
+/*
+ * Replaces entry_sync_stored(), which the library calls after each store.
+ * A quantum stored twice in one window could expose an intermediate value
+ * that no view at a sync shows, and a store narrower than a quantum a
+ * half-written one: both are errors.  Each store adds the views that
+ * contain its quantum.
+ */
+static void es_stored(const void *quantum, size_t size)
+{
+	struct es_writer *ew = es_cur;
+	unsigned int qsize = ew->fmt->width / 8;
+	unsigned long off = (const u8 *)quantum - (const u8 *)ew->live;
+	unsigned int q = off / qsize;
+
+	ew->stores++;
+	if (size != qsize || off % qsize || q >= ew->fmt->num_quanta) {
+		es_store_error(ew, "store of a partial quantum", off, size);
+		q = min(q, ew->fmt->num_quanta - 1);
+	} else if (ew->stored & BIT(q)) {
+		es_store_error(ew, "quantum stored twice between two syncs",
+			       off, size);
+	}
+	ew->stored |= BIT(q);
+	es_check_views(ew, BIT(q));
+}
+
+static void es_sync(struct es_writer *ew)
+{
+	u64 now[ES_WORDS];
+	unsigned long changed;
+
+	ew->syncs++;
+	changed = es_changed(ew, now);
+	/* A store that did not go through the library's store helper. */
+	if (changed & ~ew->stored) {
+		es_store_error(ew, "quantum changed without a reported store",
+			       __ffs(changed & ~ew->stored), 0);
+		es_check_views(ew, 0);
+	}
 	memcpy(ew->seen, now, sizeof(now));
+	ew->stored = 0;
 }
 
 static void es_sync64(struct entry_sync_writer64 *writer)
 {
-	struct es_writer *ew = container_of(writer, struct es_writer, w64);
-
-	ew->syncs++;
-	es_observe(ew);
-}
-
-static void es_sync128(struct entry_sync_writer128 *writer)
-{
-	struct es_writer *ew = container_of(writer, struct es_writer, w128);
-
-	ew->syncs++;
-	es_observe(ew);
+	es_sync(container_of(writer, struct es_writer, w64));
 }
 
 /* Quanta <-> 64-bit words.  All the test architectures are little-endian. */
@@ -243,30 +353,20 @@ static void es_get_used64(const __le64 *entry, __le64 *used)
 static void es_get_safe64(const __le64 *cur, const __le64 *target,
 			  __le64 *safe)
 {
-	u64 c[ES_WORDS] = {}, t[ES_WORDS] = {}, s[ES_WORDS] = {};
+	u64 s[ES_WORDS] = {};
 	unsigned int i, n = es_fmt->num_quanta;
 
-	for (i = 0; i != n; i++) {
-		c[i] = le64_to_cpu(cur[i]);
-		t[i] = le64_to_cpu(target[i]);
-	}
-	es_safe(es_fmt, c, t, s);
+	es_safe_reported(es_fmt, s);
 	for (i = 0; i != n; i++)
 		safe[i] = cpu_to_le64(s[i]);
 }
 
-static const struct entry_sync_ops64 es_ops64 = {
-	.get_used = es_get_used64,
-	.sync = es_sync64,
-};
-
-static const struct entry_sync_ops64 es_ops64_safe = {
-	.get_used = es_get_used64,
-	.get_update_safe = es_get_safe64,
-	.sync = es_sync64,
-};
-
 #ifdef CONFIG_IOMMU_ENTRY_SYNC128
+static void es_sync128(struct entry_sync_writer128 *writer)
+{
+	es_sync(container_of(writer, struct es_writer, w128));
+}
+
 static void es_get_used128(const u128 *entry, u128 *used)
 {
 	u64 e[ES_WORDS] = {}, u[ES_WORDS] = {};
@@ -278,26 +378,55 @@ static void es_get_used128(const u128 *entry, u128 *used)
 
 static void es_get_safe128(const u128 *cur, const u128 *target, u128 *safe)
 {
-	u64 c[ES_WORDS] = {}, t[ES_WORDS] = {}, s[ES_WORDS] = {};
-	size_t len = es_fmt->num_quanta * sizeof(*cur);
+	u64 s[ES_WORDS] = {};
 
-	memcpy(c, cur, len);
-	memcpy(t, target, len);
-	es_safe(es_fmt, c, t, s);
-	memcpy(safe, s, len);
+	es_safe_reported(es_fmt, s);
+	memcpy(safe, s, es_fmt->num_quanta * sizeof(*safe));
 }
-
-static const struct entry_sync_ops128 es_ops128 = {
-	.get_used = es_get_used128,
-	.sync = es_sync128,
-};
-
-static const struct entry_sync_ops128 es_ops128_safe = {
-	.get_used = es_get_used128,
-	.get_update_safe = es_get_safe128,
-	.sync = es_sync128,
-};
 #endif
+
+/*
+ * Update @live to @target, @fmt's entries laid out in 64-bit words, with
+ * the writer of @fmt's width.  The format fields are set at run time here
+ * (the sweep covers every format), so they bypass ENTRY_SYNC_FORMAT*().
+ */
+static enum entry_sync_result es_write(struct kunit *test,
+				       const struct es_format *fmt,
+				       struct es_writer *ew,
+				       u64 *live, const u64 *target)
+{
+	es_fmt = fmt;
+	es_cur = ew;
+	ew->fmt = fmt;
+	ew->live = live;
+	if (fmt->width == 64) {
+		ew->ops64 = (struct entry_sync_ops64){
+			.num_quanta = fmt->num_quanta,
+			.valid_quantum = fmt->valid,
+			.get_used = es_get_used64,
+			.get_update_safe = fmt->safe ? es_get_safe64 : NULL,
+			.sync = es_sync64,
+		};
+		ew->w64.ops = &ew->ops64;
+		return entry_sync_write64(&ew->w64, (__le64 *)live,
+					  (const __le64 *)target);
+	}
+#ifdef CONFIG_IOMMU_ENTRY_SYNC128
+	ew->ops128 = (struct entry_sync_ops128){
+		.num_quanta = fmt->num_quanta,
+		.valid_quantum = fmt->valid,
+		.get_used = es_get_used128,
+		.get_update_safe = fmt->safe ? es_get_safe128 : NULL,
+		.sync = es_sync128,
+	};
+	ew->w128.ops = &ew->ops128;
+	return entry_sync_write128(&ew->w128, (u128 *)live,
+				   (const u128 *)target);
+#else
+	kunit_skip(test, "no 128-bit entry_sync on this architecture");
+	return ENTRY_SYNC_INVALID;
+#endif
+}
 
 /*
  * Write @from, then update it to @to through entry_sync while observing.
@@ -309,49 +438,33 @@ static enum entry_sync_result es_run(struct kunit *test,
 				     const struct es_cfg *to,
 				     struct es_writer *ew)
 {
-	union {
-		__le64 q64[ES_WORDS];
-		u128 q128[ES_WORDS / 2];
-	} live = {}, target = {};
+	u64 live[ES_WORDS] __aligned(16), target[ES_WORDS] __aligned(16);
 	enum entry_sync_result ret;
 
-	es_fmt = fmt;
 	memset(ew, 0, sizeof(*ew));
 	ew->test = test;
-	ew->live = &live;
+	ew->fmt = fmt;
 	es_make(fmt, from, ew->old);
 	es_make(fmt, to, ew->target);
 	es_used(fmt, ew->old, ew->old_used);
 	es_used(fmt, ew->target, ew->target_used);
 	if (fmt->safe)
 		es_safe(fmt, ew->old, ew->target, ew->safe);
-	memcpy(&live, ew->old, sizeof(live));
-	memcpy(&target, ew->target, sizeof(target));
+	memcpy(live, ew->old, sizeof(live));
+	memcpy(target, ew->target, sizeof(target));
 	memcpy(ew->seen, ew->old, sizeof(ew->seen));
 
-	if (fmt->width == 64) {
-		ew->w64.ops = fmt->safe ? &es_ops64_safe : &es_ops64;
-		ew->w64.num_quanta = fmt->num_quanta;
-		ew->w64.valid_quantum = fmt->valid;
-		ret = entry_sync_write64(&ew->w64, live.q64, target.q64);
-	} else {
-#ifdef CONFIG_IOMMU_ENTRY_SYNC128
-		ew->w128.ops = fmt->safe ? &es_ops128_safe : &es_ops128;
-		ew->w128.num_quanta = fmt->num_quanta;
-		ew->w128.valid_quantum = fmt->valid;
-		ret = entry_sync_write128(&ew->w128, live.q128, target.q128);
-#else
-		kunit_skip(test, "no 128-bit entry_sync on this architecture");
-#endif
-	}
+	ret = es_write(test, fmt, ew, live, target);
 
 	/* Every store is followed by a sync, and the result is the target. */
-	KUNIT_EXPECT_MEMEQ_MSG(test, ew->seen, &live, sizeof(live),
+	KUNIT_EXPECT_MEMEQ_MSG(test, ew->seen, live, sizeof(live),
 			       "a store was not followed by a sync");
-	KUNIT_EXPECT_MEMEQ_MSG(test, &live, ew->target, sizeof(live),
+	KUNIT_EXPECT_MEMEQ_MSG(test, live, ew->target, sizeof(live),
 			       "the entry did not end as the target");
 	KUNIT_EXPECT_FALSE_MSG(test, ew->torn,
 			       "the walker could observe a torn entry");
+	KUNIT_EXPECT_FALSE_MSG(test, ew->bad_store,
+			       "a store broke the one-store-per-quantum rule");
 	return ret;
 }
 
@@ -368,6 +481,8 @@ static void es_expect(struct kunit *test, const struct es_format *fmt,
 
 	KUNIT_EXPECT_EQ(test, es_run(test, fmt, from, to, &ew), kind);
 	KUNIT_EXPECT_EQ(test, ew.syncs, syncs);
+	/* Each sync follows at least one store that the stub saw. */
+	KUNIT_EXPECT_GE(test, ew.stores, ew.syncs);
 	if (from->valid && to->valid)
 		KUNIT_EXPECT_EQ(test, ew.disrupted,
 				kind == ENTRY_SYNC_DISRUPTIVE);
@@ -394,6 +509,8 @@ static const struct es_cfg es_a2_hint2 = {
 	.valid = true, .mode = ES_MODE_A, .tag = 1, .hint = 2, .a = 2 };
 static const struct es_cfg es_a2_tag2 = {
 	.valid = true, .mode = ES_MODE_A, .tag = 2, .hint = 1, .a = 2 };
+static const struct es_cfg es_a1_tag2 = {
+	.valid = true, .mode = ES_MODE_A, .tag = 2, .hint = 1, .a = 1 };
 static const struct es_cfg es_b1 = {
 	.valid = true, .mode = ES_MODE_B, .tag = 1, .b = 1 };
 static const struct es_cfg es_ab11 = {
@@ -537,6 +654,109 @@ static void es_test_single_quantum_entry(struct kunit *test)
 	}
 }
 
+static void es_test_field_across_halves(struct kunit *test)
+{
+	const struct es_format *fmt;
+
+	/*
+	 * With 128-bit quanta TAG spans bits 71:56 of the valid quantum: one
+	 * store switches it, two 64-bit stores would expose half of it.
+	 */
+	for (fmt = es_formats; fmt != ES_FORMATS_END; fmt++) {
+		es_expect(test, fmt, &es_a1, &es_a1_tag2, ENTRY_SYNC_HITLESS, 1);
+		es_expect(test, fmt, &es_a1_tag2, &es_a1, ENTRY_SYNC_HITLESS, 1);
+	}
+}
+
+static void es_test_safe_bits_one_entry(struct kunit *test)
+{
+	const struct es_format *fmt;
+
+	/*
+	 * get_update_safe() reports the hints even when only one entry uses
+	 * them.  Mode A uses them and mode B does not: AHINT, outside the
+	 * critical quantum, must keep its old value until MODE switches, or
+	 * the walker sees mode A with the wrong AHINT.
+	 */
+	for (fmt = es_formats; fmt != ES_FORMATS_END; fmt++) {
+		es_expect(test, fmt, &es_a1, &es_b1, ENTRY_SYNC_HITLESS, 3);
+		es_expect(test, fmt, &es_ab11, &es_b1, ENTRY_SYNC_HITLESS, 2);
+		es_expect(test, fmt, &es_a1, &es_bypass, ENTRY_SYNC_HITLESS, 2);
+	}
+}
+
+/* Fill an entry with a pattern that no format of the test produces. */
+static void es_fill(u64 *words, u64 pattern)
+{
+	unsigned int i;
+
+	for (i = 0; i != ES_WORDS; i++)
+		words[i] = pattern + i;
+}
+
+static void es_test_invalid_format(struct kunit *test)
+{
+	static const struct es_format bad[] = {
+		{ .width = 64, .num_quanta = 0 },
+		{ .width = 64, .num_quanta = 9 },
+		{ .width = 64, .num_quanta = 4, .valid = 4 },
+		{ .width = 128, .num_quanta = 5 },
+		{ .width = 128, .num_quanta = 2, .valid = 2 },
+	};
+	u64 live[ES_WORDS] __aligned(16), target[ES_WORDS] __aligned(16);
+	struct es_writer *ew = kunit_kzalloc(test, sizeof(*ew), GFP_KERNEL);
+	u64 before[ES_WORDS];
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, ew);
+	kunit_warning_suppress(test) {
+		for (i = 0; i != ARRAY_SIZE(bad); i++) {
+			if (bad[i].width == 128 &&
+			    !IS_ENABLED(CONFIG_IOMMU_ENTRY_SYNC128))
+				continue;
+			memset(ew, 0, sizeof(*ew));
+			ew->test = test;
+			es_fill(live, 0x1111111111111111ULL);
+			es_fill(target, 0x2222222222222222ULL);
+			memcpy(before, live, sizeof(before));
+			KUNIT_EXPECT_EQ_MSG(test,
+					    es_write(test, &bad[i], ew, live, target),
+					    ENTRY_SYNC_INVALID, "format %u", i);
+			KUNIT_EXPECT_MEMEQ_MSG(test, live, before, sizeof(live),
+					       "format %u wrote the entry", i);
+			KUNIT_EXPECT_EQ(test, ew->stores, 0);
+			KUNIT_EXPECT_EQ(test, ew->syncs, 0);
+		}
+		/* WARN_ON_ONCE(): this suite is its only trigger in a boot. */
+		KUNIT_EXPECT_GE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
+	}
+}
+
+static void es_test_target_sets_unused_bits(struct kunit *test)
+{
+	static const struct es_format fmt = Q64(8, 0);
+	u64 live[ES_WORDS] __aligned(16), target[ES_WORDS] __aligned(16);
+	struct es_writer *ew = kunit_kzalloc(test, sizeof(*ew), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ew);
+	/* A bypass entry with a value in field A, which bypass ignores. */
+	es_make(&fmt, &es_a1, live);
+	es_make(&fmt, &es_bypass, target);
+	es_put(&fmt, target, ES_A, 5);
+	memcpy(ew->seen, live, sizeof(live));
+	memcpy(ew->old, live, sizeof(live));
+	memcpy(ew->target, target, sizeof(target));
+	es_used(&fmt, ew->old, ew->old_used);
+	es_used(&fmt, ew->target, ew->target_used);
+	ew->test = test;
+	kunit_warning_suppress(test) {
+		es_write(test, &fmt, ew, live, target);
+		KUNIT_EXPECT_GE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
+	}
+	/* The warning does not stop the update. */
+	KUNIT_EXPECT_MEMEQ(test, live, target, sizeof(live));
+}
+
 /*
  * Every valid entry of the format, each used field taking two values, and
  * the non-valid entry.
@@ -582,26 +802,37 @@ static enum entry_sync_result es_oracle(const struct es_format *fmt,
 					const struct es_cfg *from,
 					const struct es_cfg *to)
 {
+	static const u64 vfields[] = { ES_V, ES_MODE, ES_HINT };
 	u64 old_used[ES_WORDS] = {}, new_used[ES_WORDS] = {};
-	u64 old[ES_WORDS], new[ES_WORDS];
+	u64 old[ES_WORDS], new[ES_WORDS], diff[ES_WORDS];
+	unsigned int w, f, q, shift;
 	unsigned long quanta = 0;
-	static const u64 fields[] = { ES_V, ES_MODE, ES_HINT, ES_TAG, ES_A, ES_B };
-	unsigned int w, f;
 
 	es_make(fmt, from, old);
 	es_make(fmt, to, new);
 	es_used(fmt, old, old_used);
 	es_used(fmt, new, new_used);
-	for (w = 0; w != ES_WORDS; w++) {
-		for (f = 0; f != ARRAY_SIZE(fields); f++) {
-			u64 m = fields[f];
+	/* The bits that both entries use and that change. */
+	for (w = 0; w != ES_WORDS; w++)
+		diff[w] = old_used[w] & new_used[w] & (old[w] ^ new[w]);
 
-			if (fmt->safe && m == ES_HINT)
-				continue;
-			if ((old_used[w] & m) && (new_used[w] & m) &&
-			    ((old[w] ^ new[w]) & m))
-				quanta |= BIT(w / es_wpq(fmt));
-		}
+	w = es_word_valid(fmt);
+	for (f = 0; f != ARRAY_SIZE(vfields); f++) {
+		if (fmt->safe && vfields[f] == ES_HINT)
+			continue;
+		if (diff[w] & vfields[f])
+			quanta |= BIT(fmt->valid);
+	}
+	if (!fmt->safe && (diff[es_word_ahint(fmt)] & ES_AHINT))
+		quanta |= BIT((fmt->valid + 1) % fmt->num_quanta);
+	for (f = ES_TAG; f <= ES_B; f++) {
+		u64 mask[ES_WORDS] = {};
+
+		es_put(fmt, mask, f, 0xffff);
+		es_field_pos(fmt, f, &q, &shift);
+		for (w = 0; w != ES_WORDS; w++)
+			if (diff[w] & mask[w])
+				quanta |= BIT(q);
 	}
 	if (!quanta)
 		return ENTRY_SYNC_UNCHANGED;
@@ -628,6 +859,7 @@ static unsigned int es_sweep_format(struct kunit *test,
 					    fmt->width, fmt->num_quanta,
 					    fmt->valid, fmt->safe, i, j);
 			KUNIT_ASSERT_FALSE(test, ew->torn);
+			KUNIT_ASSERT_FALSE(test, ew->bad_store);
 			KUNIT_ASSERT_LE(test, ew->syncs, 3);
 			KUNIT_ASSERT_EQ(test, ew->syncs == 0, i == j);
 			if (cfgs[i].valid && cfgs[j].valid)
@@ -687,17 +919,30 @@ static struct kunit_case entry_sync_test_cases[] = {
 	KUNIT_CASE(es_test_install_and_remove),
 	KUNIT_CASE(es_test_disruptive_valid_not_first),
 	KUNIT_CASE(es_test_single_quantum_entry),
+	KUNIT_CASE(es_test_field_across_halves),
+	KUNIT_CASE(es_test_safe_bits_one_entry),
+	KUNIT_CASE(es_test_invalid_format),
+	KUNIT_CASE(es_test_target_sets_unused_bits),
 	KUNIT_CASE(es_test_exhaustive),
 	{}
 };
 
+/* Every case checks each store through the library's store hook. */
+static int es_test_init(struct kunit *test)
+{
+	kunit_activate_static_stub(test, entry_sync_stored, es_stored);
+	return 0;
+}
+
 static struct kunit_suite entry_sync_test_suite = {
 	.name = "iommu-entry-sync",
+	.init = es_test_init,
 	.test_cases = entry_sync_test_cases,
 };
 
 kunit_test_suite(entry_sync_test_suite);
 
 MODULE_IMPORT_NS("IOMMU_ENTRY_SYNC");
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_DESCRIPTION("KUnit tests for the IOMMU entry_sync library");
 MODULE_LICENSE("GPL");

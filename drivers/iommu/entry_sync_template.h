@@ -8,6 +8,7 @@
  *   ES_NS(name)	name with the width appended (name64, name128)
  *   ES_STORE(v, p)	a single-copy-atomic store of @v to quantum @p, in
  *			the argument order of writeq()
+ *   ES_USABLE()	whether ES_STORE() can run on this CPU
  */
 #include <linux/bitops.h>
 #include <linux/bug.h>
@@ -63,14 +64,15 @@ static unsigned long ES_NS(entry_diff)(struct ES_WRITER *writer,
 	if (writer->ops->get_update_safe)
 		writer->ops->get_update_safe(entry, target, safe);
 
-	for (i = 0; i != writer->num_quanta; i++) {
+	for (i = 0; i != writer->ops->num_quanta; i++) {
 		/* A target must not set a bit that its mode does not use. */
 		WARN_ON_ONCE(target[i] & ~target_used[i]);
 
 		/*
 		 * Safe bits may flip under the hardware while both entries use
 		 * them; any other bit may change early only if the current
-		 * entry ignores it.
+		 * entry ignores it.  A safe bit that the target does not use
+		 * stays used: the current entry reads it until the switch.
 		 */
 		cur_used[i] &= ~(safe[i] & target_used[i]);
 		unused_update[i] = (entry[i] & cur_used[i]) |
@@ -86,18 +88,27 @@ enum entry_sync_result
 ES_NS(entry_sync_write)(struct ES_WRITER *writer,
 			ES_QUANTUM *entry, const ES_QUANTUM *target)
 {
-	unsigned int n = writer->num_quanta, valid = writer->valid_quantum;
+	unsigned int n = writer->ops->num_quanta;
+	unsigned int valid = writer->ops->valid_quantum;
 	ES_QUANTUM unused_update[ES_MAX_QUANTA];
 	unsigned int critical;
 	unsigned long diff;
 	bool changed;
 
+	/*
+	 * ENTRY_SYNC_FORMAT*() checks the format at build time; this catches
+	 * an ops structure that does not use it.
+	 */
 	if (WARN_ON_ONCE(!n || n > ES_MAX_QUANTA || valid >= n))
+		return ENTRY_SYNC_INVALID;
+	if (WARN_ON_ONCE(!ES_USABLE()))
 		return ENTRY_SYNC_INVALID;
 
 	/*
 	 * Whatever the entry points to (page tables, context descriptors)
-	 * must be visible to the hardware before the entry is.
+	 * must be visible to the hardware before the entry is.  This is part
+	 * of the contract: drivers rely on it instead of a barrier of their
+	 * own.
 	 */
 	dma_wmb();
 

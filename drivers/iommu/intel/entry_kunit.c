@@ -96,11 +96,13 @@ static void entry_test_sync(struct entry_sync_writer128 *writer)
 }
 
 static const struct entry_sync_ops128 pasid_test_ops = {
+	ENTRY_SYNC_FORMAT128(4, 0),
 	.get_used = intel_pasid_get_used,
 	.sync = entry_test_sync,
 };
 
 static const struct entry_sync_ops128 context_test_ops = {
+	ENTRY_SYNC_FORMAT128(1, 0),
 	.get_used = intel_context_get_used,
 	.sync = entry_test_sync,
 };
@@ -124,10 +126,7 @@ static enum entry_sync_result entry_run(struct kunit *test,
 	unsigned int i;
 
 	*tw = (struct entry_test_writer){
-		.base = {
-			.ops = ops,
-			.num_quanta = words / 2,
-		},
+		.base.ops = ops,
 		.test = test,
 		.get_used = ops->get_used,
 		.words = words,

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Mutations of the entry_sync library that its KUnit suite must catch.
+
+Each one is a realistic bug: a text replacement in one file of the tree.
+  entry_sync.py --list                 names, one per line
+  entry_sync.py --describe NAME        what the mutant breaks
+  entry_sync.py --apply NAME TREE      apply it (fails if the text is gone)
+"""
+import sys
+
+T = "drivers/iommu/entry_sync_template.h"
+C = "drivers/iommu/entry_sync.c"
+
+MUTANTS = {
+    "transient-store": (
+        "the critical quantum is zeroed before its real store, in the same "
+        "sync window",
+        T,
+        "\t\tES_NS(entry_sync_if)(writer,\n"
+        "\t\t\t\t     ES_NS(entry_store)(entry, target, critical,\n",
+        "\t\tES_STORE((ES_QUANTUM)0, &entry[critical]);\n"
+        "\t\tES_NS(entry_sync_if)(writer,\n"
+        "\t\t\t\t     ES_NS(entry_store)(entry, target, critical,\n",
+    ),
+    "split-128-store": (
+        "a 128-bit quantum is stored as two 64-bit halves",
+        C,
+        "\tWARN_ON_ONCE(!try_cmpxchg128(quantum, &old, val));\n"
+        "\tentry_sync_stored(quantum, sizeof(*quantum));\n",
+        "\tWRITE_ONCE(((u64 *)quantum)[0], (u64)val);\n"
+        "\tentry_sync_stored(quantum, sizeof(u64));\n"
+        "\tWRITE_ONCE(((u64 *)quantum)[1], (u64)(val >> 64));\n"
+        "\tentry_sync_stored((u64 *)quantum + 1, sizeof(u64));\n"
+        "\t(void)old;\n",
+    ),
+    "safe-not-target-used": (
+        "safe bits are dropped from the current entry's used bits even "
+        "when the target does not use them",
+        T,
+        "cur_used[i] &= ~(safe[i] & target_used[i]);",
+        "cur_used[i] &= ~safe[i];",
+    ),
+    "no-format-check": (
+        "a writer whose valid quantum is outside the entry is not refused",
+        T,
+        "if (WARN_ON_ONCE(!n || n > ES_MAX_QUANTA || valid >= n))",
+        "if (WARN_ON_ONCE(!n || n > ES_MAX_QUANTA))",
+    ),
+    "no-unused-target-warning": (
+        "a target that sets bits its mode does not use draws no warning",
+        T,
+        "\t\tWARN_ON_ONCE(target[i] & ~target_used[i]);\n",
+        "",
+    ),
+}
+
+
+def main(argv):
+    if argv[1:] == ["--list"]:
+        print("\n".join(MUTANTS))
+    elif len(argv) == 3 and argv[1] == "--describe":
+        print(MUTANTS[argv[2]][0])
+    elif len(argv) == 4 and argv[1] == "--apply":
+        _, path, old, new = MUTANTS[argv[2]]
+        path = f"{argv[3]}/{path}"
+        text = open(path).read()
+        if text.count(old) != 1:
+            sys.exit(f"{argv[2]}: the text to mutate is not in {path} once")
+        open(path, "w").write(text.replace(old, new))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
