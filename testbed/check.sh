@@ -14,6 +14,7 @@ stages=(
 	"cross|lint.sh cross"
 	"kunit-uml|kunit.sh uml"
 	"mutants|mutants.sh"
+	"differential|bench.sh differential"
 	"kunit-arm64|kunit.sh arm64"
 	"guest|guest-test.sh"
 	"warnings|lint.sh warnings"
@@ -44,6 +45,7 @@ for s in "${stages[@]}"; do
 	guest) cf=$BUILD/results/guest-x86_64.count ;;
 	checkpatch|warnings|bisect|cross) cf=$BUILD/results/lint-$name.count ;;
 	mutants) cf=$BUILD/results/mutants.count ;;
+	differential) cf=$BUILD/results/differential.count ;;
 	*) cf="" ;;
 	esac
 	p=0 f=0

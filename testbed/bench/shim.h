@@ -35,3 +35,5 @@ typedef unsigned __int128 u128;
 #define for_each_set_bit(bit, addr, size)				\
 	for (unsigned long __m = *(addr) & (~0UL >> (64 - (size)));	\
 	     __m && (((bit) = __builtin_ctzl(__m)), 1); __m &= __m - 1)
+#define BUILD_BUG_ON_ZERO(e)	((int)(sizeof(struct { int:(-!!(e)); })))
+#define IS_ENABLED(x)		0
