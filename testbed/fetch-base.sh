@@ -16,28 +16,11 @@ if [ -f "$dest/linux-source/Makefile" ] && [ -f "$dest/VERSION" ]; then
 	exit 0
 fi
 
-mirror=$(debian_mirror)
-
-apt=$dest/apt
-mkdir -p "$apt/lists/partial" "$apt/archives/partial"
-: > "$apt/sources.list"
-for s in $BASE_SUITES; do
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $s main" >> "$apt/sources.list"
-done
-aptopts=(-o Dir::Etc::sourcelist="$apt/sources.list"
-	 -o Dir::Etc::sourceparts=-
-	 -o Dir::State::Lists="$apt/lists"
-	 -o Dir::Cache::Archives="$apt/archives"
-	 -o Dir::Cache::pkgcache="$apt/pkgcache.bin"
-	 -o Dir::Cache::srcpkgcache="$apt/srcpkgcache.bin"
-	 -o APT::Get::List-Cleanup=0
-	 -o APT::Sandbox::User=root)
-
 deb=$(ls "$dest"/${BASE_PKG}_*.deb 2>/dev/null | head -n1 || true)
 if [ -z "$deb" ]; then
-	log "updating private package lists ($BASE_SUITES)"
-	apt-get "${aptopts[@]}" -qq update || die "apt-get update on the private list failed"
-	avail=$(apt-cache "${aptopts[@]}" madison "$BASE_PKG" |
+	# shellcheck disable=SC2086
+	private_apt "$dest/apt" $BASE_SUITES
+	avail=$(apt-cache "${APTOPTS[@]}" madison "$BASE_PKG" |
 		awk -F'|' '{gsub(/ /, "", $2); print $2}')
 	version=$BASE_VERSION
 	if ! grep -qxF "$BASE_VERSION" <<<"$avail"; then
@@ -52,7 +35,7 @@ if [ -z "$deb" ]; then
 			"$BASE_PKG" "$BASE_VERSION" "$version" >&2
 	fi
 	log "downloading $BASE_PKG $version"
-	(cd "$dest" && apt-get "${aptopts[@]}" -qq download "$BASE_PKG=$version")
+	(cd "$dest" && apt-get "${APTOPTS[@]}" -qq download "$BASE_PKG=$version")
 	deb=$(ls "$dest"/${BASE_PKG}_*.deb | head -n1)
 fi
 

@@ -3,10 +3,17 @@
 #
 # Judge a guest console log written by qemu.sh:
 #   - KUnit suites run at boot (KTAP before "==== GUEST up"),
-#   - every test program's TAP between "==== BEGIN x" / "==== END x rc=N",
+#   - every test program's TAP between "==== BEGIN x" / "==== END x rc=N":
+#     a program that skips altogether, or is missing, is a failure,
 #   - the kernel log: any WARNING, BUG, Oops, lockdep or KASAN report, or
 #     DMAR fault is a failure.
 # Prints one line per part and "passed failed" totals to the file $2.
+#
+#   guest-check.sh LOG COUNT-FILE [MODE]
+#
+# MODE is the VT-d mode of the boot (ss, fs, legacy, ...): the lines of
+# guest/known-failures for it, or for "all", excuse those failures; such a
+# case that passes is a failure too, so that the list is kept true.
 #
 # The "# replace-stats:" lines of vfio_iommufd_replace_test go to
 # replace-KERNEL.txt next to $2 (KERNEL from the log's name, guest-KERNEL.log),
@@ -14,8 +21,8 @@
 # fault lines of the kernel log.
 . "$(dirname "$0")/lib.sh"
 
-log_file=$1 count_file=$2
-python3 - "$log_file" "$TESTBED/count-ktap.sh" "$TESTBED/guest/known-failures" \
+log_file=$1 count_file=$2 mode=${3:-ss}
+python3 - "$log_file" "$TESTBED/count-ktap.sh" "$TESTBED/guest/known-failures" "$mode" \
 	> "$count_file.detail" <<'PY'
 import re, subprocess, sys, tempfile
 text = open(sys.argv[1], errors="replace").read().replace("\r", "")
@@ -23,8 +30,9 @@ lines = text.split("\n")
 known = {}
 for l in open(sys.argv[3]):
     if l.strip() and not l.startswith("#"):
-        name, _, why = l.rstrip("\n").partition("\t")
-        known[name] = why
+        name, modes, why = l.rstrip("\n").split("\t", 2)
+        if modes == "all" or sys.argv[4] in modes.split(","):
+            known[name] = why
 
 def count(chunk):
     with tempfile.NamedTemporaryFile("w", suffix=".log") as f:
@@ -71,20 +79,39 @@ for name, body in sections.items():
     xfail = [l.split(" ", 3)[3].split(" #")[0] for l in body
              if re.match(r"^not ok \d+ \S+", l) and l.split(" ", 3)[3].split(" #")[0] in known]
     xpass = [l.split(" ", 2)[2].split(" #")[0] for l in body
-             if re.match(r"^ok \d+ \S+", l) and l.split(" ", 2)[2].split(" #")[0] in known]
+             if re.match(r"^ok \d+ \S+", l) and "# SKIP" not in l
+             and l.split(" ", 2)[2].split(" #")[0] in known]
     if xfail:
         f -= len(xfail)
         note += f" ({len(xfail)} known failures of the base, testbed/guest/known-failures)"
         if f == 0 and rc == 1:
             rc = 0          # the harness exits 1 for the known failures alone
     for x in xpass:
-        note += f" (listed as known failure but passed: {x})"
+        note += f" (listed as a known failure but passed, update testbed/guest/known-failures: {x})"
+        f += 1
     if rc == 4 and p + f == 0:
-        note = " (skipped: " + next((l for l in body if "SKIP" in l or l.startswith("#")), "no reason").strip() + ")"
+        note = " (skipped as a whole, which a required program may not: " + next((l for l in body if "SKIP" in l or l.startswith("#")), "no reason").strip() + ")"
+        f = 1
+    elif rc == 127:
+        note = " (" + next((l for l in body if l.startswith("#")), "not run").strip("# ") + ")"
+        f = max(f, 1)
     elif rc != 0 and f == 0:
         f = 1
         note = f" (exit code {rc})"
     report(name, p, f, note)
+
+# Whatever else is excused, the innocent device of the replace test must
+# never lose a copy or see one land in the other page table's page.
+for name, body in sections.items():
+    if name.endswith(".rc"):
+        continue
+    for l in body:
+        m = re.search(r"^# replace-stats: variant=(\S+) .*innocent_copies=(\d+) innocent_bad=(\d+)", l)
+        if m and int(m.group(2)):
+            bad_copies = int(m.group(3))
+            report(f"{name} {m.group(1)}: innocent device, {m.group(2)} copies",
+                   0 if bad_copies else 1, 1 if bad_copies else 0,
+                   f" ({bad_copies} not in its own page)" if bad_copies else "")
 
 if "kmemleak" in sections:
     leaks = [l for l in sections["kmemleak"] if l.startswith("unreferenced object")]
@@ -96,7 +123,28 @@ bad = re.compile(r"WARNING:|BUG:|Oops|Kernel panic|possible circular locking|"
                  r"possible recursive locking|inconsistent lock state|KASAN:|"
                  r"UBSAN:|DMAR: \[DMA (Read|Write)|DMAR: DRHD: handling fault|"
                  r"unreferenced object")
-hits = [l for l in kernel if bad.search(l)]
+# vfio_pci_driver_test makes its device DMA to unmapped IOVAs on purpose
+# (memcpy_{from,to}_unmapped_iova): the DMAR faults logged between its
+# markers (guest/init writes them to the kernel log) are expected.
+hits, owner = [], None
+for l in kernel:
+    m = re.search(r"testbed: (BEGIN|END) (\S+)", l)
+    if m:
+        owner = m.group(2) if m.group(1) == "BEGIN" else None
+    elif bad.search(l):
+        if owner and owner.startswith("vfio_pci_driver_test") and \
+           re.search(r"DMAR: \[DMA (Read|Write)|DMAR: DRHD: handling fault", l):
+            continue
+        hits.append(l)
+# DMAR faults that a known gap of this mode causes (a disruptive replace)
+# are reported, not counted; anything else in the log still is.
+dmar = re.compile(r"DMAR: \[DMA (Read|Write)|DMAR: DRHD: handling fault")
+if "kernel-log:dmar-faults" in known:
+    excused = [l for l in hits if dmar.search(l)]
+    if excused:
+        print(f"  kernel: {len(excused)} DMAR fault lines, known for this mode: "
+              + known["kernel-log:dmar-faults"])
+    hits = [l for l in hits if not dmar.search(l)]
 if "dmesg" not in sections:
     hits.append("guest did not dump its kernel log")
 for h in hits[:20]:

@@ -2,14 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the patched x86_64 kernel and the guest's test programs, boot the
-# kernel under emulated VT-d (scalable mode) and judge what it printed.
+# kernel under QEMU 10's emulated VT-d once per VT-d mode and judge what
+# each boot printed.
 #
-#   guest-test.sh [TESTS]      default: see $tests below
+#   guest-test.sh [TESTS]
 #
-# TESTS is the guest's "tests=" list: comma-separated programs, each with
-# ':'-separated arguments (guest/init).  The default runs the VFIO selftests
-# on the guest's edu device: vfio_pci_driver_test, and the hitless-replace
-# test for 20 s per variant (a DMA lost during a replace fails it).
+# GUEST_MODES lists the VT-d modes to boot (qemu.sh's VTD_MODE, with an
+# optional "-nocm" for caching mode off); default "ss fs legacy".  The
+# first mode runs TESTS (default: $full below): the iommufd selftests, the
+# VFIO selftests on the edu and igb devices, and the replace test; the
+# others run the VFIO tests, which are the ones that depend on the mode.
+#
+# TESTS is the guest's "tests=" list (guest/init): comma-separated
+# programs, each NAME[@DEVICE[+DEVICE]][:ARG[:ARG...]].
 #
 # Set DEBUG=1 to add KASAN, lockdep and kmemleak (configs/x86_64-debug.config)
 # and report a kmemleak scan; STOCK=1 to boot the unpatched base instead,
@@ -18,7 +23,13 @@
 # kernel it runs on; the stock base lacks the series' tests).
 . "$(dirname "$0")/lib.sh"
 
-tests=${1:-dmar-info,iommufd,vfio_pci_driver_test,vfio_iommufd_replace_test:--seconds=20}
+seconds=${REPLACE_SECONDS:-5}
+vfio="vfio_pci_driver_test@edu,vfio_pci_driver_test@igb"
+vfio+=",vfio_iommufd_replace_test@edu+edu2:--seconds=$seconds"
+vfio+=",vfio_iommufd_replace_test@igb:--seconds=$seconds"
+full=${1:-dmar-info,iommufd,$vfio}
+short="dmar-info,$vfio"
+modes=${GUEST_MODES:-ss fs legacy}
 name=x86_64
 src=$TREE
 frags=x86_64-guest.config,x86_64-series.config
@@ -32,7 +43,8 @@ if [ "${DEBUG:-0}" = 1 ]; then
 	# KASAN and lockdep under TCG slow the guest down about tenfold:
 	# vfio_pci_driver_test's mix_and_match then hits the harness's 30 s
 	# timeout, so the debug boot runs the rest.
-	tests=${1:-dmar-info,iommufd,vfio_iommufd_replace_test:--seconds=10}
+	full=${1:-dmar-info,iommufd,vfio_iommufd_replace_test@edu+edu2:--seconds=$seconds}
+	short=$full
 	name=x86_64-debug
 	frags+=,x86_64-debug.config
 	extra="kmemleak=scan"
@@ -46,8 +58,24 @@ tests_src=${TESTS_SRC:-$src} hout=$kout
 stage "build test programs" "$TESTBED/selftests.sh" "$tests_src" "$hout" "$BUILD/guest/$name/tests"
 stage "pack initramfs" "$TESTBED/initramfs.sh" "$BUILD/guest/$name/tests" "$BUILD/guest/$name/initramfs.cpio.gz"
 mkdir -p "$BUILD/results"
-res=$BUILD/results/guest-$name
-stage "boot $name guest" "$TESTBED/qemu.sh" "$kout/arch/x86/boot/bzImage" \
-	"$BUILD/guest/$name/initramfs.cpio.gz" "$res.log" "tests=$tests $extra" || true
-sed -n '/==== BEGIN dmar-info/,/==== END dmar-info/p' "$res.log" | grep -E 'DMAR|ok' >&2 || true
-"$TESTBED/guest-check.sh" "$res.log" "$res.count"
+
+passed=0 failed=0 first=1
+for m in $modes; do
+	mode=${m%-nocm} cm=on
+	[ "$m" = "$mode" ] || cm=off
+	tests=$short
+	((first)) && tests=$full
+	first=0
+	res=$BUILD/results/guest-$name-$m
+	rm -f "$res.log" "$res.count"
+	VTD_MODE=$mode VTD_CM=$cm stage "boot $name guest, VT-d $m" "$TESTBED/qemu.sh" \
+		"$kout/arch/x86/boot/bzImage" "$BUILD/guest/$name/initramfs.cpio.gz" \
+		"$res.log" "tests=$tests $extra" || true
+	sed -n '/==== BEGIN dmar-info/,/==== END dmar-info/p' "$res.log" | grep -E 'DMAR|ok' >&2 || true
+	"$TESTBED/guest-check.sh" "$res.log" "$res.count" "$m" || true
+	read -r p f < "$res.count" || { p=0 f=1; }
+	passed=$((passed + p)) failed=$((failed + f))
+done
+echo "$passed $failed" > "$BUILD/results/guest-$name.count"
+log "guest $name ($modes): $passed passed, $failed failed"
+((failed == 0))

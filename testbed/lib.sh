@@ -40,6 +40,31 @@ debian_mirror() {
 	echo "$m"
 }
 
+# private_apt DIR SUITE...: set APTOPTS to use a sources list and package
+# lists of their own in DIR, for SUITE... of the Debian mirror, so that the
+# system's apt configuration is neither read for packages nor changed, and
+# update those lists.
+private_apt() {
+	local dir=$1 s mirror
+	shift
+	mirror=$(debian_mirror)
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+	: > "$dir/sources.list"
+	for s in "$@"; do
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $s main" >> "$dir/sources.list"
+	done
+	APTOPTS=(-o Dir::Etc::sourcelist="$dir/sources.list"
+		 -o Dir::Etc::sourceparts=-
+		 -o Dir::State::Lists="$dir/lists"
+		 -o Dir::Cache::Archives="$dir/archives"
+		 -o Dir::Cache::pkgcache="$dir/pkgcache.bin"
+		 -o Dir::Cache::srcpkgcache="$dir/srcpkgcache.bin"
+		 -o APT::Get::List-Cleanup=0
+		 -o APT::Sandbox::User=root)
+	log "updating private package lists ($*)"
+	apt-get "${APTOPTS[@]}" -qq update || die "apt-get update on the private list failed"
+}
+
 # stage NAME CMD...: run CMD, print its wall time.
 stage() {
 	local name=$1 t0 rc=0

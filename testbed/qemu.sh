@@ -1,12 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot a kernel under emulated VT-d in scalable mode and save the console:
+# Boot a kernel under QEMU 10's emulated VT-d and save the console:
 #
 #   qemu.sh BZIMAGE INITRAMFS LOG "EXTRA CMDLINE" [QEMU ARGS...]
 #
-# The guest has QEMU's "edu" device (PCI 1234:11e8), a DMA engine behind the
-# emulated VT-d for the VFIO selftests; guest/init binds it to vfio-pci.
+# VTD_MODE selects the VT-d mode the guest's IOMMU driver will use:
+#   ss      scalable mode, second-stage translation (the default)
+#   fs      scalable mode with first-stage translation (x-flts=on): the
+#           driver then allocates first-stage domains, as on current Intel
+#           hardware
+#   legacy  legacy (non-scalable) mode: context entries, no PASID table
+# VTD_CM=off turns caching mode off (on by default, as QEMU needs for
+# VFIO device assignment; hardware has it off).
+#
+# GUEST_DEVICES lists the DMA devices for the VFIO selftests, behind the
+# emulated VT-d (default "edu edu igb"): QEMU's edu (PCI 1234:11e8), and igb
+# (an 82576, 8086:10c9, which the upstream VFIO selftest igb driver runs in
+# loopback).  guest/init binds them to vfio-pci.
 #
 # KVM is used when it can boot a guest here, TCG otherwise.  The guest
 # powers itself off; TIMEOUT (seconds, default 900) bounds a hung guest.
@@ -15,12 +26,44 @@
 kernel=$1 initrd=$2 out=$3 extra=$4
 shift 4
 
+qdir=$("$TESTBED/fetch-qemu.sh") || die "no QEMU 10"
+qemu=$qdir/usr/bin/qemu-system-x86_64
+# Its own firmware and modules, never the system QEMU's.
+export QEMU_MODULE_DIR=$qdir/usr/lib/x86_64-linux-gnu/qemu
+qargs=(-L "$qdir/usr/share/qemu" -L /usr/share/seabios)
+
+# The property names are probed: a QEMU that renamed them (QEMU 11 calls
+# them scalable-mode and fsts) must fail here, not boot another mode.
+props=$("$qemu" "${qargs[@]}" -device intel-iommu,help 2>&1) ||
+	die "$qemu cannot list intel-iommu's properties: $props"
+for p in x-scalable-mode x-flts caching-mode; do
+	grep -qE "^ *$p=" <<<"$props" ||
+		die "$($qemu --version | head -n1): intel-iommu has no '$p' property; update qemu.sh for this QEMU"
+done
+
+mode=${VTD_MODE:-ss} cm=${VTD_CM:-on}
+case $mode in
+ss)	iommu="x-scalable-mode=on" ;;
+fs)	iommu="x-scalable-mode=on,x-flts=on" ;;
+legacy)	iommu="x-scalable-mode=off" ;;
+*)	die "unknown VTD_MODE '$mode' (ss, fs or legacy)" ;;
+esac
+case $cm in on|off) ;; *) die "VTD_CM is on or off, not '$cm'" ;; esac
+
+devices=()
+for d in ${GUEST_DEVICES:-edu edu igb}; do
+	case $d in
+	edu|igb) devices+=(-device "$d") ;;
+	*) die "GUEST_DEVICES: unknown device '$d' (edu, igb)" ;;
+	esac
+done
+
 # /dev/kvm may exist without running guests: probe with the real kernel.
 accel=${QEMU_ACCEL:-}
 if [ -z "$accel" ]; then
 	accel=tcg
 	if [ -w /dev/kvm ] &&
-	   timeout 10 qemu-system-x86_64 -accel kvm -M q35 -m 256 -nodefaults \
+	   timeout 10 "$qemu" "${qargs[@]}" -accel kvm -M q35 -m 256 -nodefaults \
 		-display none -no-reboot -serial stdio -kernel "$kernel" \
 		-append "console=ttyS0 panic=-1" 2>/dev/null |
 	   grep -q -m1 'Linux version'; then
@@ -29,16 +72,17 @@ if [ -z "$accel" ]; then
 fi
 
 cmdline="console=ttyS0 intel_iommu=on,sm_on iommu.strict=1 panic=-1 oops=panic"
-cmdline+=" kunit.stats_enabled=0 $extra"
-args=(-machine q35,kernel-irqchip=split -accel "$accel" -m 2G -smp 2
+cmdline+=" kunit.stats_enabled=0 vtd_mode=$mode $extra"
+args=("${qargs[@]}" -machine q35,kernel-irqchip=split -accel "$accel" -m 2G -smp 2
       -nodefaults -display none -no-reboot -serial stdio
-      -device intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on
-      -device edu
+      -device "intel-iommu,intremap=on,caching-mode=$cm,$iommu"
+      "${devices[@]}"
       -kernel "$kernel" -initrd "$initrd" -append "$cmdline" "$@")
-log "qemu ($accel): $(basename "$kernel") $extra"
-echo "qemu-system-x86_64 ${args[*]}" > "$out.cmd"
+log "qemu ($accel, VT-d $mode, caching mode $cm): $(basename "$kernel") $extra; log: $out"
+echo "$qemu ${args[*]}" > "$out.cmd"
+echo "accel=$accel vtd_mode=$mode caching_mode=$cm qemu=$("$qemu" --version | head -n1)" > "$out.env"
 rc=0
-timeout "${TIMEOUT:-900}" qemu-system-x86_64 "${args[@]}" > "$out" 2>&1 || rc=$?
+timeout "${TIMEOUT:-900}" "$qemu" "${args[@]}" > "$out" 2>&1 || rc=$?
 ((rc == 124)) && log "guest timed out after ${TIMEOUT:-900}s"
 grep -q '==== GUEST done' "$out" || { log "guest did not finish (rc=$rc); see $out"; exit 1; }
 exit 0
