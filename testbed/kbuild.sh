@@ -47,16 +47,16 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.fragstamp" 2>/dev/null)" != "$stam
 	make -s "${mkargs[@]}" olddefconfig >/dev/null
 	# Every fragment line must survive olddefconfig, or the fragment lies.
 	# ALLOW_MISSING=1 (bisect builds) tolerates symbols of later patches.
+	# A later fragment may override an earlier one: check each symbol's
+	# last setting.
 	missing=0
-	for f in "${files[@]}"; do
-		while read -r line; do
-			case "$line" in
-			CONFIG_*=n) grep -qx "# ${line%=n} is not set" "$out/.config" ||
-				    ! grep -q "^${line%=n}=" "$out/.config" || { echo "  $line"; missing=1; } ;;
-			CONFIG_*) grep -qxF "$line" "$out/.config" || { echo "  $line"; missing=1; } ;;
-			esac
-		done < "$f" >&2
-	done
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=n) grep -qx "# ${line%=n} is not set" "$out/.config" ||
+			    ! grep -q "^${line%=n}=" "$out/.config" || { echo "  $line"; missing=1; } ;;
+		CONFIG_*) grep -qxF "$line" "$out/.config" || { echo "  $line"; missing=1; } ;;
+		esac
+	done < <(grep -h '^CONFIG_' "${files[@]}" | tac | awk -F= '!seen[$1]++' | tac) >&2
 	((missing == 0)) || [ "${ALLOW_MISSING:-0}" = 1 ] || die "the lines above of $frags did not make it into $out/.config"
 	echo "$stamp" > "$out/.fragstamp"
 fi

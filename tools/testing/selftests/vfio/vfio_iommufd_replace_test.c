@@ -497,180 +497,11 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-FIXTURE(vfio_replace) {
-	struct replace_ctx ctx;
-};
-
-FIXTURE_VARIANT(vfio_replace) {
-	const char *name;
-	u32 hwpt_flags;
-	/* Replace the page table of TEST_PASID instead of the RID's. */
-	bool attach_pasid;
-	/* A second device stays on A and copies meanwhile. */
-	bool innocent;
-};
-
-FIXTURE_VARIANT_ADD(vfio_replace, default) {
-	.name = "default",
-};
-
-FIXTURE_VARIANT_ADD(vfio_replace, alloc_pasid) {
-	.name = "alloc_pasid",
-	.hwpt_flags = IOMMU_HWPT_ALLOC_PASID,
-};
-
-/* Second-stage page tables on any IOMMU that can nest. */
-FIXTURE_VARIANT_ADD(vfio_replace, nest_parent) {
-	.name = "nest_parent",
-	.hwpt_flags = IOMMU_HWPT_ALLOC_NEST_PARENT,
-};
-
-FIXTURE_VARIANT_ADD(vfio_replace, innocent) {
-	.name = "innocent",
-	.innocent = true,
-};
-
-/*
- * The device keeps doing DMA without PASID through A while TEST_PASID is
- * moved between A and B: replacing a PASID's page table must not disturb
- * the RID's translation, so every copy lands in A.
- */
-FIXTURE_VARIANT_ADD(vfio_replace, attach_pasid) {
-	.name = "attach_pasid",
-	.hwpt_flags = IOMMU_HWPT_ALLOC_PASID,
-	.attach_pasid = true,
-};
-
-FIXTURE_SETUP(vfio_replace)
-{
-	struct replace_ctx *ctx = &self->ctx;
-	u32 pt_id;
-	int ret;
-
-	if (variant->innocent && !innocent_bdf)
-		SKIP(return, "no second device: pass two BDFs");
-	ctx_setup(ctx, variant->innocent);
-
-	if (variant->attach_pasid && !max_pasid_log2(ctx))
-		SKIP(return,
-		     "%s has no PASID capability (IOMMU_GET_HW_INFO out_max_pasid_log2 == 0)",
-		     device_bdf);
-
-	ret = __hwpt_alloc(ctx, ctx->iommu->ioas_id, variant->hwpt_flags,
-			   &ctx->hwpt[0]);
-	if (ret == -EOPNOTSUPP && variant->hwpt_flags)
-		SKIP(return, "the IOMMU does not support HWPT flags %#x",
-		     variant->hwpt_flags);
-	ASSERT_EQ(0, ret);
-	ctx->hwpt[1] = hwpt_alloc(ctx, ctx->ioas_b, variant->hwpt_flags);
-
-	pt_id = ctx->hwpt[0];
-	ASSERT_EQ(0, attach_pt(&ctx->dev, &pt_id, false));
-	ASSERT_EQ(ctx->hwpt[0], pt_id);
-	if (ctx->has_innocent) {
-		pt_id = ctx->hwpt[0];
-		ASSERT_EQ(0, attach_pt(&ctx->innocent, &pt_id, false));
-	}
-
-	if (variant->attach_pasid) {
-		pt_id = ctx->hwpt[0];
-		ASSERT_EQ(0, attach_pt(&ctx->dev, &pt_id, true));
-	}
-}
-
-FIXTURE_TEARDOWN(vfio_replace)
-{
-	ctx_teardown(&self->ctx);
-}
-
-TEST_F_TIMEOUT(vfio_replace, dma_while_replacing, REPLACE_TIMEOUT)
-{
-	struct replace_ctx *ctx = &self->ctx;
-	struct copy_stats stats = {};
-	struct bystander b = { .dev = &ctx->innocent };
-	struct replacer r = {
-		.ctx = ctx,
-		.pasid = variant->attach_pasid,
-		.lat_min = UINT64_MAX,
-	};
-	pthread_t thread, bthread;
-	u64 deadline;
-	u64 median = 0;
-
-	r.lat_ns = calloc(MAX_LAT_SAMPLES, sizeof(*r.lat_ns));
-	ASSERT_NE(NULL, r.lat_ns);
-
-	/* The device works, through A, before the first replace. */
-	ASSERT_EQ(COPY_IN_A, do_copy(&ctx->dev, &stats));
-	stats = (struct copy_stats) {};
-
-	if (ctx->has_innocent)
-		ASSERT_EQ(0, pthread_create(&bthread, NULL, bystander_thread, &b));
-	ASSERT_EQ(0, pthread_create(&thread, NULL, replace_thread, &r));
-
-	deadline = now_ns() + replace_seconds * 1000000000ULL;
-	while (now_ns() < deadline)
-		do_copy(&ctx->dev, &stats);
-
-	__atomic_store_n(&r.stop, true, __ATOMIC_RELAXED);
-	ASSERT_EQ(0, pthread_join(thread, NULL));
-	if (ctx->has_innocent) {
-		__atomic_store_n(&b.stop, true, __ATOMIC_RELAXED);
-		ASSERT_EQ(0, pthread_join(bthread, NULL));
-	}
-
-	if (r.nr_lat) {
-		qsort(r.lat_ns, r.nr_lat, sizeof(*r.lat_ns), cmp_u32);
-		median = r.lat_ns[r.nr_lat / 2];
-	} else {
-		r.lat_min = 0;
-	}
-
-	print_stats(variant->name, (struct stat_field[]) {
-		{ "seconds", replace_seconds },
-		{ "copies", stats.copies },
-		{ "in_a", stats.in[0] },
-		{ "in_b", stats.in[1] },
-		{ "lost", stats.lost },
-		{ "torn", stats.torn },
-		{ "copy_errors", stats.errors },
-		{ "replaces", r.replaces },
-		{ "replace_errors", r.errors },
-		{ "lat_ns_min", r.lat_min },
-		{ "lat_ns_median", median },
-		{ "lat_ns_max", r.lat_max },
-		{ "innocent_copies", b.stats.copies },
-		{ "innocent_bad", b.stats.copies - b.stats.in[0] },
-		{ NULL },
-	});
-	if (r.errors)
-		ksft_print_msg("first replace error: %s\n",
-			       strerror(r.first_errno));
-	free(r.lat_ns);
-
-	EXPECT_LT(0, stats.copies);
-	EXPECT_LT(0, r.replaces);
-	EXPECT_EQ(0, stats.lost);
-	EXPECT_EQ(0, stats.torn);
-	EXPECT_EQ(0, stats.errors);
-	EXPECT_EQ(0, r.errors);
-	if (variant->attach_pasid) {
-		/* The RID never moved. */
-		EXPECT_EQ(0, stats.in[1]);
-	} else {
-		/* Both page tables served DMA: the replaces reached the IOMMU. */
-		EXPECT_LT(0, stats.in[0]);
-		EXPECT_LT(0, stats.in[1]);
-	}
-	if (ctx->has_innocent) {
-		EXPECT_LT(0, b.stats.copies);
-		EXPECT_EQ(b.stats.copies, b.stats.in[0]);
-	}
-}
-
 /*
  * Replaces that must fail, or do nothing, and leave the device working
- * through the page table it is attached to.
+ * through the page table it is attached to.  They run first: an IOMMU
+ * that loses DMA in the replace-under-DMA cases below should not hide
+ * these results.
  */
 FIXTURE(vfio_replace_errors) {
 	struct replace_ctx ctx;
@@ -859,6 +690,177 @@ TEST_F(vfio_replace_errors, failed_replace_keeps_old_table)
 	ASSERT_EQ(COPY_IN_B, do_copy(&ctx->dev, &self->stats));
 }
 
+FIXTURE(vfio_replace) {
+	struct replace_ctx ctx;
+};
+
+FIXTURE_VARIANT(vfio_replace) {
+	const char *name;
+	u32 hwpt_flags;
+	/* Replace the page table of TEST_PASID instead of the RID's. */
+	bool attach_pasid;
+	/* A second device stays on A and copies meanwhile. */
+	bool innocent;
+};
+
+FIXTURE_VARIANT_ADD(vfio_replace, default) {
+	.name = "default",
+};
+
+FIXTURE_VARIANT_ADD(vfio_replace, alloc_pasid) {
+	.name = "alloc_pasid",
+	.hwpt_flags = IOMMU_HWPT_ALLOC_PASID,
+};
+
+/* Second-stage page tables on any IOMMU that can nest. */
+FIXTURE_VARIANT_ADD(vfio_replace, nest_parent) {
+	.name = "nest_parent",
+	.hwpt_flags = IOMMU_HWPT_ALLOC_NEST_PARENT,
+};
+
+FIXTURE_VARIANT_ADD(vfio_replace, innocent) {
+	.name = "innocent",
+	.innocent = true,
+};
+
+/*
+ * The device keeps doing DMA without PASID through A while TEST_PASID is
+ * moved between A and B: replacing a PASID's page table must not disturb
+ * the RID's translation, so every copy lands in A.
+ */
+FIXTURE_VARIANT_ADD(vfio_replace, attach_pasid) {
+	.name = "attach_pasid",
+	.hwpt_flags = IOMMU_HWPT_ALLOC_PASID,
+	.attach_pasid = true,
+};
+
+FIXTURE_SETUP(vfio_replace)
+{
+	struct replace_ctx *ctx = &self->ctx;
+	u32 pt_id;
+	int ret;
+
+	if (variant->innocent && !innocent_bdf)
+		SKIP(return, "no second device: pass two BDFs");
+	ctx_setup(ctx, variant->innocent);
+
+	if (variant->attach_pasid && !max_pasid_log2(ctx))
+		SKIP(return,
+		     "%s has no PASID capability (IOMMU_GET_HW_INFO out_max_pasid_log2 == 0)",
+		     device_bdf);
+
+	ret = __hwpt_alloc(ctx, ctx->iommu->ioas_id, variant->hwpt_flags,
+			   &ctx->hwpt[0]);
+	if (ret == -EOPNOTSUPP && variant->hwpt_flags)
+		SKIP(return, "the IOMMU does not support HWPT flags %#x",
+		     variant->hwpt_flags);
+	ASSERT_EQ(0, ret);
+	ctx->hwpt[1] = hwpt_alloc(ctx, ctx->ioas_b, variant->hwpt_flags);
+
+	pt_id = ctx->hwpt[0];
+	ASSERT_EQ(0, attach_pt(&ctx->dev, &pt_id, false));
+	ASSERT_EQ(ctx->hwpt[0], pt_id);
+	if (ctx->has_innocent) {
+		pt_id = ctx->hwpt[0];
+		ASSERT_EQ(0, attach_pt(&ctx->innocent, &pt_id, false));
+	}
+
+	if (variant->attach_pasid) {
+		pt_id = ctx->hwpt[0];
+		ASSERT_EQ(0, attach_pt(&ctx->dev, &pt_id, true));
+	}
+}
+
+FIXTURE_TEARDOWN(vfio_replace)
+{
+	ctx_teardown(&self->ctx);
+}
+
+TEST_F_TIMEOUT(vfio_replace, dma_while_replacing, REPLACE_TIMEOUT)
+{
+	struct replace_ctx *ctx = &self->ctx;
+	struct copy_stats stats = {};
+	struct bystander b = { .dev = &ctx->innocent };
+	struct replacer r = {
+		.ctx = ctx,
+		.pasid = variant->attach_pasid,
+		.lat_min = UINT64_MAX,
+	};
+	pthread_t thread, bthread;
+	u64 deadline;
+	u64 median = 0;
+
+	r.lat_ns = calloc(MAX_LAT_SAMPLES, sizeof(*r.lat_ns));
+	ASSERT_NE(NULL, r.lat_ns);
+
+	/* The device works, through A, before the first replace. */
+	ASSERT_EQ(COPY_IN_A, do_copy(&ctx->dev, &stats));
+	stats = (struct copy_stats) {};
+
+	if (ctx->has_innocent)
+		ASSERT_EQ(0, pthread_create(&bthread, NULL, bystander_thread, &b));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, replace_thread, &r));
+
+	deadline = now_ns() + replace_seconds * 1000000000ULL;
+	while (now_ns() < deadline)
+		do_copy(&ctx->dev, &stats);
+
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	if (ctx->has_innocent) {
+		__atomic_store_n(&b.stop, true, __ATOMIC_RELAXED);
+		ASSERT_EQ(0, pthread_join(bthread, NULL));
+	}
+
+	if (r.nr_lat) {
+		qsort(r.lat_ns, r.nr_lat, sizeof(*r.lat_ns), cmp_u32);
+		median = r.lat_ns[r.nr_lat / 2];
+	} else {
+		r.lat_min = 0;
+	}
+
+	print_stats(variant->name, (struct stat_field[]) {
+		{ "seconds", replace_seconds },
+		{ "copies", stats.copies },
+		{ "in_a", stats.in[0] },
+		{ "in_b", stats.in[1] },
+		{ "lost", stats.lost },
+		{ "torn", stats.torn },
+		{ "copy_errors", stats.errors },
+		{ "replaces", r.replaces },
+		{ "replace_errors", r.errors },
+		{ "lat_ns_min", r.lat_min },
+		{ "lat_ns_median", median },
+		{ "lat_ns_max", r.lat_max },
+		{ "innocent_copies", b.stats.copies },
+		{ "innocent_bad", b.stats.copies - b.stats.in[0] },
+		{ NULL },
+	});
+	if (r.errors)
+		ksft_print_msg("first replace error: %s\n",
+			       strerror(r.first_errno));
+	free(r.lat_ns);
+
+	EXPECT_LT(0, stats.copies);
+	EXPECT_LT(0, r.replaces);
+	EXPECT_EQ(0, stats.lost);
+	EXPECT_EQ(0, stats.torn);
+	EXPECT_EQ(0, stats.errors);
+	EXPECT_EQ(0, r.errors);
+	if (variant->attach_pasid) {
+		/* The RID never moved. */
+		EXPECT_EQ(0, stats.in[1]);
+	} else {
+		/* Both page tables served DMA: the replaces reached the IOMMU. */
+		EXPECT_LT(0, stats.in[0]);
+		EXPECT_LT(0, stats.in[1]);
+	}
+	if (ctx->has_innocent) {
+		EXPECT_LT(0, b.stats.copies);
+		EXPECT_EQ(b.stats.copies, b.stats.in[0]);
+	}
+}
+
 static bool device_has_selftests_driver(const char *bdf)
 {
 	struct vfio_pci_device *device;
@@ -927,7 +929,7 @@ int main(int argc, char *argv[])
 
 	if (argc < 2 && !getenv("VFIO_SELFTESTS_BDF")) {
 		ksft_print_header();
-		ksft_exit_skip("no device: pass BDFs as last arguments or one in VFIO_SELFTESTS_BDF\n");
+		ksft_exit_skip("no device: pass BDFs as arguments or set VFIO_SELFTESTS_BDF\n");
 	}
 
 	/* The device to move, then optionally the innocent one. */
