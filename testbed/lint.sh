@@ -169,6 +169,7 @@ cross)
 	# must build, without a W=1 warning, where there is no 128-bit writer
 	# (a 32-bit and a non-x86/arm64 64-bit architecture).
 	[ -d "$TREE" ] || die "no kernel tree: run 'make tree'"
+	mkdir -p "$BUILD/out"
 	for arch in i386 riscv64; do
 		f=cross.config
 		[ $arch = riscv64 ] && f+=,riscv64.config
