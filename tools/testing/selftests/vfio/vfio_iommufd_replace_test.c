@@ -656,9 +656,9 @@ TEST_F(vfio_replace_errors, replace_after_unmap)
 /*
  * Fail the Nth allocation of a replace, for N = 1, 2, ... until the replace
  * succeeds (CONFIG_FAULT_INJECTION with CONFIG_FAILSLAB and
- * CONFIG_FAIL_PAGE_ALLOC, as iommufd_fail_nth does).  This reaches the
- * failure paths of the IOMMU driver's attach, not only iommufd's checks:
- * after each failed replace DMA must still go through A.
+ * CONFIG_FAIL_PAGE_ALLOC, as iommufd_fail_nth does), so that every
+ * allocation on the replace path fails once, those of the IOMMU driver's
+ * attach included: after each failed replace DMA must still go through A.
  */
 TEST_F(vfio_replace_errors, failed_replace_keeps_old_table)
 {
