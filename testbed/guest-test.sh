@@ -7,8 +7,9 @@
 #
 #   guest-test.sh [TESTS]
 #
-# GUEST_MODES lists the VT-d modes to boot (qemu.sh's VTD_MODE, with an
-# optional "-nocm" for caching mode off); default "ss fs legacy".  The
+# GUEST_MODES lists the guest configurations to boot: a VT-d mode (ss, fs,
+# legacy) with options (-nocm, -nocx16, -ats; see vtd_mode_env in lib.sh);
+# default "ss fs legacy-ats ss-nocx16".  The
 # first mode runs TESTS (default: $full below): the iommufd selftests, the
 # VFIO driver test on the edu and igb devices, and the replace test on both
 # (edu with a second edu as the innocent device); the others run the VFIO
@@ -30,7 +31,7 @@ replace+=",vfio_iommufd_replace_test@igb:--seconds=$seconds"
 full=${1:-dmar-info,iommufd,vfio_pci_driver_test@edu,vfio_pci_driver_test@igb,$replace}
 # edu takes 0.2 s a copy: the other modes run the driver test on igb only.
 short="dmar-info,vfio_pci_driver_test@igb,$replace"
-modes=${GUEST_MODES:-ss fs legacy}
+modes=${GUEST_MODES:-ss fs legacy-ats ss-nocx16}
 name=x86_64
 src=$TREE
 frags=x86_64-guest.config,x86_64-series.config
@@ -62,14 +63,13 @@ mkdir -p "$BUILD/results"
 
 passed=0 failed=0 first=1
 for m in $modes; do
-	mode=${m%-nocm} cm=on
-	[ "$m" = "$mode" ] || cm=off
+	vtd_mode_env "$m"
 	tests=$short
 	((first)) && tests=$full
 	first=0
 	res=$BUILD/results/guest-$name-$m
 	rm -f "$res.log" "$res.count"
-	VTD_MODE=$mode VTD_CM=$cm stage "boot $name guest, VT-d $m" "$TESTBED/qemu.sh" \
+	stage "boot $name guest, VT-d $m" "$TESTBED/qemu.sh" \
 		"$kout/arch/x86/boot/bzImage" "$BUILD/guest/$name/initramfs.cpio.gz" \
 		"$res.log" "tests=$tests $extra" || true
 	sed -n '/==== BEGIN dmar-info/,/==== END dmar-info/p' "$res.log" | grep -E 'DMAR|ok' >&2 || true

@@ -75,3 +75,22 @@ stage() {
 	log "[$name] $( ((rc)) && echo FAILED || echo done) in $(($(date +%s) - t0))s"
 	return $rc
 }
+
+# vtd_mode_env NAME: the testbed's name for a guest configuration,
+# BASE[-OPTION...], as qemu.sh's environment.  BASE is the VT-d mode (ss,
+# fs or legacy: VTD_MODE); the options are nocm (caching mode off: VTD_CM),
+# nocx16 (a vCPU without CMPXCHG16B: VTD_CPU) and ats (an ATS device and
+# the IOMMU's device-TLB support: VTD_ATS).
+vtd_mode_env() {
+	local opt
+	VTD_MODE=${1%%-*} VTD_CM=on VTD_CPU= VTD_ATS=off
+	for opt in $(tr '-' ' ' <<<"${1#"$VTD_MODE"}"); do
+		case $opt in
+		nocm)	VTD_CM=off ;;
+		nocx16)	VTD_CPU=max,-cx16 ;;
+		ats)	VTD_ATS=on ;;
+		*)	die "VT-d mode '$1': unknown option '-$opt' (nocm, nocx16, ats)" ;;
+		esac
+	done
+	export VTD_MODE VTD_CM VTD_CPU VTD_ATS
+}

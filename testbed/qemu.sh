@@ -12,7 +12,13 @@
 #           hardware
 #   legacy  legacy (non-scalable) mode: context entries, no PASID table
 # VTD_CM=off turns caching mode off (on by default, as QEMU needs for
-# VFIO device assignment; hardware has it off).
+# VFIO device assignment; hardware has it off).  VTD_CPU sets the vCPU
+# model (-cpu; e.g. "max,-cx16" for a CPU without CMPXCHG16B).  VTD_ATS=on
+# turns on the IOMMU's device-TLB support and adds an ATS-capable device (a
+# virtio-rng behind a PCIe root port, left without a driver: its default
+# domain is attached all the same), and traces the driver's cache tags
+# from boot, for guest/dmar-info to check that the device has a
+# device-TLB tag.
 #
 # GUEST_DEVICES lists the DMA devices for the VFIO selftests, behind the
 # emulated VT-d (default "edu edu igb"): QEMU's edu (PCI 1234:11e8), and igb
@@ -49,6 +55,8 @@ legacy)	iommu="x-scalable-mode=off" ;;
 *)	die "unknown VTD_MODE '$mode' (ss, fs or legacy)" ;;
 esac
 case $cm in on|off) ;; *) die "VTD_CM is on or off, not '$cm'" ;; esac
+ats=${VTD_ATS:-off}
+case $ats in on|off) ;; *) die "VTD_ATS is on or off, not '$ats'" ;; esac
 
 devices=()
 for d in ${GUEST_DEVICES:-edu edu igb}; do
@@ -73,14 +81,22 @@ fi
 
 cmdline="console=ttyS0 intel_iommu=on,sm_on iommu.strict=1 panic=-1 oops=panic"
 cmdline+=" kunit.stats_enabled=0 vtd_mode=$mode $extra"
+if [ "$ats" = on ]; then
+	iommu+=",device-iotlb=on"
+	devices+=(-device pcie-root-port,id=rp-ats,chassis=9,slot=9
+		  -device virtio-rng-pci,bus=rp-ats,ats=on,disable-legacy=on)
+	cmdline+=" trace_event=intel_iommu:cache_tag_assign vtd_ats=on"
+fi
+cpu=()
+[ -n "${VTD_CPU:-}" ] && cpu=(-cpu "$VTD_CPU")
 args=("${qargs[@]}" -machine q35,kernel-irqchip=split -accel "$accel" -m 2G -smp 2
-      -nodefaults -display none -no-reboot -serial stdio
+      "${cpu[@]}" -nodefaults -display none -no-reboot -serial stdio
       -device "intel-iommu,intremap=on,caching-mode=$cm,$iommu"
       "${devices[@]}"
       -kernel "$kernel" -initrd "$initrd" -append "$cmdline" "$@")
-log "qemu ($accel, VT-d $mode, caching mode $cm): $(basename "$kernel") $extra; log: $out"
+log "qemu ($accel, VT-d $mode, caching mode $cm, device-TLB $ats, cpu ${VTD_CPU:-default}): $(basename "$kernel") $extra; log: $out"
 echo "$qemu ${args[*]}" > "$out.cmd"
-echo "accel=$accel vtd_mode=$mode caching_mode=$cm qemu=$("$qemu" --version | head -n1)" > "$out.env"
+echo "accel=$accel vtd_mode=$mode caching_mode=$cm device_iotlb=$ats cpu=${VTD_CPU:-default} qemu=$("$qemu" --version | head -n1)" > "$out.env"
 rc=0
 timeout "${TIMEOUT:-900}" "$qemu" "${args[@]}" > "$out" 2>&1 || rc=$?
 ((rc == 124)) && log "guest timed out after ${TIMEOUT:-900}s"

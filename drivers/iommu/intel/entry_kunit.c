@@ -8,9 +8,13 @@
  * atomically and, between two syncs, may observe any subset of the quanta
  * stored since the previous sync.  Every such view must be non-present, or
  * match the old entry on the bits the old entry uses, or match the target on
- * the bits the target uses.  The test names give the transition table.
+ * the bits the target uses.  The test names give the transition table.  The
+ * writers' fallback for CPUs without CMPXCHG16B stores 64-bit quanta, and is
+ * checked the same way with 64-bit quanta, which covers every view a 128-bit
+ * reader can have of it.
  */
 #include <kunit/test.h>
+#include <linux/bitfield.h>
 #include <linux/string.h>
 #include <uapi/linux/iommufd.h>
 
@@ -21,10 +25,14 @@
 #define ENTRY_WORDS	(sizeof(struct pasid_entry) / sizeof(u64))
 
 struct entry_test_writer {
-	struct entry_sync_writer128 base;
+	union {
+		struct entry_sync_writer128 base;
+		struct entry_sync_writer64 base64;
+	};
 	struct kunit *test;
 	void (*get_used)(const u128 *entry, u128 *used);
 	unsigned int words;		/* 64-bit words in the entry */
+	unsigned int qwords;		/* 64-bit words in a quantum */
 	u64 *live;
 	u64 seen[ENTRY_WORDS];		/* what the walker saw at the last sync */
 	u64 old[ENTRY_WORDS], old_used[ENTRY_WORDS];
@@ -69,17 +77,15 @@ static void entry_check_view(struct entry_test_writer *tw, const u64 *view)
 	tw->torn = true;
 }
 
-static void entry_test_sync(struct entry_sync_writer128 *writer)
+static void entry_test_synced(struct entry_test_writer *tw)
 {
-	struct entry_test_writer *tw =
-		container_of(writer, struct entry_test_writer, base);
-	unsigned int q, n = tw->words / 2;
+	unsigned int q, qw = tw->qwords, n = tw->words / qw;
 	unsigned long changed = 0, subset = 0;
 	u64 view[ENTRY_WORDS];
 
 	tw->syncs++;
 	for (q = 0; q != n; q++)
-		if (memcmp(&tw->live[2 * q], &tw->seen[2 * q], sizeof(u128)))
+		if (memcmp(&tw->live[qw * q], &tw->seen[qw * q], qw * sizeof(u64)))
 			changed |= BIT(q);
 
 	/* Every subset of the quanta stored since the last sync. */
@@ -88,17 +94,44 @@ static void entry_test_sync(struct entry_sync_writer128 *writer)
 		memcpy(view, tw->seen, sizeof(view));
 		for (q = 0; q != n; q++)
 			if (subset & BIT(q))
-				memcpy(&view[2 * q], &tw->live[2 * q],
-				       sizeof(u128));
+				memcpy(&view[qw * q], &tw->live[qw * q],
+				       qw * sizeof(u64));
 		entry_check_view(tw, view);
 	} while (subset != changed);
 	memcpy(tw->seen, tw->live, tw->words * sizeof(u64));
 }
 
+static void entry_test_sync(struct entry_sync_writer128 *writer)
+{
+	entry_test_synced(container_of(writer, struct entry_test_writer, base));
+}
+
+static void entry_test_sync64(struct entry_sync_writer64 *writer)
+{
+	entry_test_synced(container_of(writer, struct entry_test_writer,
+				       base64));
+}
+
+/*
+ * An entry format: the driver's used-bits functions, in 128-bit quanta and
+ * in the 64-bit quanta of the fallback.
+ */
+struct entry_test_format {
+	const struct entry_sync_ops128 *ops;
+	const struct entry_sync_ops64 *ops64;
+	unsigned int words;
+};
+
 static const struct entry_sync_ops128 pasid_test_ops = {
 	ENTRY_SYNC_FORMAT128(4, 0),
 	.get_used = intel_pasid_get_used,
 	.sync = entry_test_sync,
+};
+
+static const struct entry_sync_ops64 pasid_test_ops64 = {
+	ENTRY_SYNC_FORMAT64(8, 0),
+	.get_used = intel_pasid_get_used64,
+	.sync = entry_test_sync64,
 };
 
 static const struct entry_sync_ops128 context_test_ops = {
@@ -107,29 +140,38 @@ static const struct entry_sync_ops128 context_test_ops = {
 	.sync = entry_test_sync,
 };
 
+static const struct entry_sync_ops64 context_test_ops64 = {
+	ENTRY_SYNC_FORMAT64(2, 0),
+	.get_used = intel_context_get_used64,
+	.sync = entry_test_sync64,
+};
+
 /*
  * Update @from to @to through entry_sync with the walker as sync callback,
- * and check what must hold for every update: the target sets only bits its
+ * in 128-bit quanta (@ops) or in the fallback's 64-bit ones (@ops64), and
+ * check what must hold for every update: the target sets only bits its
  * mode uses, the walker never sees a torn entry, every store is followed
  * by a sync, the entry ends as the target, and the walker sees a
  * non-present entry between two present ones exactly when the update is
  * disruptive.  Returns the verdict; @tw holds the observations.
  */
-static enum entry_sync_result entry_run(struct kunit *test,
-					const struct entry_sync_ops128 *ops,
-					unsigned int words, const u64 *from,
-					const u64 *to,
-					struct entry_test_writer *tw)
+static enum entry_sync_result entry_run_any(struct kunit *test,
+					    const struct entry_sync_ops128 *ops,
+					    const struct entry_sync_ops64 *ops64,
+					    unsigned int words, const u64 *from,
+					    const u64 *to,
+					    struct entry_test_writer *tw)
 {
 	u128 live[ENTRY_WORDS / 2] = {};
 	enum entry_sync_result ret;
 	unsigned int i;
 
 	*tw = (struct entry_test_writer){
-		.base.ops = ops,
 		.test = test,
-		.get_used = ops->get_used,
+		.get_used = words == 2 ? intel_context_get_used :
+					 intel_pasid_get_used,
 		.words = words,
+		.qwords = ops ? 2 : 1,
 	};
 	memcpy(tw->old, from, words * sizeof(u64));
 	memcpy(tw->target, to, words * sizeof(u64));
@@ -144,7 +186,14 @@ static enum entry_sync_result entry_run(struct kunit *test,
 	memcpy(tw->seen, from, words * sizeof(u64));
 	tw->live = (u64 *)live;
 
-	ret = entry_sync_write128(&tw->base, live, (const u128 *)to);
+	if (ops) {
+		tw->base.ops = ops;
+		ret = entry_sync_write128(&tw->base, live, (const u128 *)to);
+	} else {
+		tw->base64.ops = ops64;
+		ret = entry_sync_write64(&tw->base64, (__le64 *)live,
+					 (const __le64 *)to);
+	}
 	KUNIT_EXPECT_MEMEQ_MSG(test, live, to, words * sizeof(u64),
 			       "the entry did not end as the target");
 	KUNIT_EXPECT_MEMEQ_MSG(test, tw->seen, live, words * sizeof(u64),
@@ -156,6 +205,22 @@ static enum entry_sync_result entry_run(struct kunit *test,
 	return ret;
 }
 
+static enum entry_sync_result entry_run(struct kunit *test,
+					const struct entry_sync_ops128 *ops,
+					unsigned int words, const u64 *from,
+					const u64 *to,
+					struct entry_test_writer *tw)
+{
+	return entry_run_any(test, ops, NULL, words, from, to, tw);
+}
+
+static const char *entry_result_str(enum entry_sync_result ret)
+{
+	return ret == ENTRY_SYNC_HITLESS ? "hitless" :
+	       ret == ENTRY_SYNC_DISRUPTIVE ? "disruptive" :
+	       ret == ENTRY_SYNC_UNCHANGED ? "unchanged" : "invalid";
+}
+
 /* Update @from to @to and check the verdict and the number of syncs. */
 static void entry_expect(struct kunit *test, const struct entry_sync_ops128 *ops,
 			 unsigned int words, const u64 *from, const u64 *to,
@@ -165,11 +230,7 @@ static void entry_expect(struct kunit *test, const struct entry_sync_ops128 *ops
 	enum entry_sync_result ret;
 
 	ret = entry_run(test, ops, words, from, to, &tw);
-	kunit_info(test, "%s, syncs=%u\n",
-		   ret == ENTRY_SYNC_HITLESS ? "hitless" :
-		   ret == ENTRY_SYNC_DISRUPTIVE ? "disruptive" :
-		   ret == ENTRY_SYNC_UNCHANGED ? "unchanged" : "invalid",
-		   tw.syncs);
+	kunit_info(test, "%s, syncs=%u\n", entry_result_str(ret), tw.syncs);
 	KUNIT_EXPECT_EQ(test, ret, kind);
 	KUNIT_EXPECT_EQ(test, tw.syncs, syncs);
 }
@@ -552,6 +613,204 @@ static void context_test_replace(struct kunit *test)
 	context_expect(test, &a, &a, UNCHANGED, 0);
 }
 
+/*
+ * The fallback without CMPXCHG16B, on every pair of the all-pairs set: what
+ * entry_run() checks, never hitless where the 128-bit writer is not, and
+ * the verdict of each pair in the log.  Where one 64-bit word carries the
+ * whole change (dirty tracking, page snoop, a change of PGTT and pointer
+ * with the DID kept), it stays hitless.
+ */
+static void pasid_test_fallback64(struct kunit *test)
+{
+	static const char * const name[] = {
+		"none", "fpd", "pt", "ss(A)", "ss(A)+dirty", "ss(B)", "fs(A)",
+		"fs(B)", "fs(B,did A)+snoop", "nested(A)", "nested(B)",
+	};
+	struct pasid_entry set[] = {
+		pasid_none(), pasid_fpd(), pasid_pt(),
+		pasid_ss(PT_A, DID_A, false), pasid_ss(PT_A, DID_A, true),
+		pasid_ss(PT_B, DID_B, false),
+		pasid_fs(S1_A, DID_A, 0), pasid_fs(S1_B, DID_B, 0),
+		pasid_fs(S1_B, DID_A, PASID_FLAG_PAGE_SNOOP),
+		pasid_nested(S1_A, PT_A, DID_A), pasid_nested(S1_B, PT_B, DID_B),
+	};
+	unsigned int i, j, hitless = 0, disruptive = 0;
+	struct entry_test_writer tw, tw64;
+
+	for (i = 0; i != ARRAY_SIZE(set); i++) {
+		for (j = 0; j != ARRAY_SIZE(set); j++) {
+			enum entry_sync_result ret, ret64;
+
+			ret = entry_run(test, &pasid_test_ops, ENTRY_WORDS,
+					set[i].val, set[j].val, &tw);
+			ret64 = entry_run_any(test, NULL, &pasid_test_ops64,
+					      ENTRY_WORDS, set[i].val,
+					      set[j].val, &tw64);
+			KUNIT_EXPECT_FALSE_MSG(test, tw64.torn, "%s -> %s",
+					       name[i], name[j]);
+			if (ret64 == DISRUPTIVE)
+				KUNIT_EXPECT_TRUE_MSG(test,
+						      pasid_pte_is_present(&set[i]) &&
+						      pasid_pte_is_present(&set[j]),
+						      "%s -> %s", name[i], name[j]);
+			if (ret == DISRUPTIVE)
+				KUNIT_EXPECT_EQ_MSG(test, ret64, DISRUPTIVE,
+						    "%s -> %s", name[i], name[j]);
+			KUNIT_EXPECT_EQ_MSG(test, ret64 == UNCHANGED,
+					    ret == UNCHANGED, "%s -> %s",
+					    name[i], name[j]);
+			hitless += ret64 == HITLESS;
+			disruptive += ret64 == DISRUPTIVE;
+			if (i != j)
+				kunit_info(test, "fallback %s -> %s: %s, syncs=%u (128-bit: %s, syncs=%u)\n",
+					   name[i], name[j],
+					   entry_result_str(ret64), tw64.syncs,
+					   entry_result_str(ret), tw.syncs);
+		}
+	}
+	kunit_info(test, "fallback: %u hitless, %u disruptive\n", hitless,
+		   disruptive);
+
+	/* One 64-bit word carries the change: still hitless. */
+	KUNIT_EXPECT_EQ(test, entry_run_any(test, NULL, &pasid_test_ops64,
+					    ENTRY_WORDS, set[3].val,
+					    set[4].val, &tw64),
+			HITLESS);
+	/* A new DID (word 1) and a new table (word 0): disruptive. */
+	KUNIT_EXPECT_EQ(test, entry_run_any(test, NULL, &pasid_test_ops64,
+					    ENTRY_WORDS, set[3].val,
+					    set[5].val, &tw64),
+			DISRUPTIVE);
+}
+
+static void context_test_fallback64(struct kunit *test)
+{
+	struct context_entry none = {}, a = context_ss(PT_A, DID_A);
+	struct context_entry b = context_ss(PT_B, DID_B), pt = context_pt();
+	struct context_entry a2 = context_ss(PT_B, DID_A);
+	struct entry_test_writer tw;
+
+	/* Install and remove: P and the low word in one store. */
+	KUNIT_EXPECT_EQ(test, entry_run_any(test, NULL, &context_test_ops64, 2,
+					    &none.lo, &a.lo, &tw), HITLESS);
+	KUNIT_EXPECT_FALSE(test, tw.torn);
+	KUNIT_EXPECT_EQ(test, entry_run_any(test, NULL, &context_test_ops64, 2,
+					    &a.lo, &none.lo, &tw), HITLESS);
+	/* Same DID, new table: only the low word changes. */
+	KUNIT_EXPECT_EQ(test, entry_run_any(test, NULL, &context_test_ops64, 2,
+					    &a.lo, &a2.lo, &tw), HITLESS);
+	KUNIT_EXPECT_FALSE(test, tw.torn);
+	/* A new DID in the high word and a new table in the low one. */
+	KUNIT_EXPECT_EQ(test, entry_run_any(test, NULL, &context_test_ops64, 2,
+					    &a.lo, &b.lo, &tw), DISRUPTIVE);
+	KUNIT_EXPECT_FALSE(test, tw.torn);
+	KUNIT_EXPECT_EQ(test, tw.syncs, 3);
+	KUNIT_EXPECT_EQ(test, entry_run_any(test, NULL, &context_test_ops64, 2,
+					    &a.lo, &pt.lo, &tw), DISRUPTIVE);
+	KUNIT_EXPECT_FALSE(test, tw.torn);
+}
+
+/*
+ * The PASID entry format of VT-d spec 5.0, 9.6 "Scalable-Mode PASID Table
+ * Entry", as a table written from the spec independently of
+ * intel_pasid_get_used(): each field, its bits, the PGTTs that read it and
+ * those that must ignore it.  The used-bits functions must report every
+ * bit a PGTT reads (or the IOMMU could fetch a torn entry) and none that it
+ * must ignore (or replaces between translation types that could be
+ * hitless would become disruptive).  Fields not listed as ignored may be
+ * reported used: that only costs hitlessness.
+ */
+#define PGTT_BIT(t)	BIT(PASID_ENTRY_PGTT_##t)
+#define PGTT_FS		PGTT_BIT(FL_ONLY)
+#define PGTT_SS		PGTT_BIT(SL_ONLY)
+#define PGTT_NESTED	PGTT_BIT(NESTED)
+#define PGTT_PT		PGTT_BIT(PT)
+#define PGTT_ANY	(PGTT_FS | PGTT_SS | PGTT_NESTED | PGTT_PT)
+
+static const struct pasid_field {
+	const char *name;
+	unsigned int lo, hi;
+	unsigned int read_by, ignored_by;
+} pasid_fields[] = {
+	{ "P",		0,   0,   PGTT_ANY, 0 },
+	{ "FPD",	1,   1,   PGTT_ANY, 0 },
+	{ "AW",		2,   4,   PGTT_SS | PGTT_NESTED, 0 },
+	{ "SSEE",	5,   5,   PGTT_SS | PGTT_NESTED, PGTT_FS | PGTT_PT },
+	{ "PGTT",	6,   8,   PGTT_ANY, 0 },
+	{ "SSADE",	9,   9,   PGTT_SS | PGTT_NESTED, PGTT_FS | PGTT_PT },
+	{ "SSPTPTR",	12,  63,  PGTT_SS | PGTT_NESTED, PGTT_FS | PGTT_PT },
+	{ "DID",	64,  79,  PGTT_ANY, 0 },
+	{ "PWSNP",	87,  87,  PGTT_FS | PGTT_SS | PGTT_NESTED, 0 },
+	{ "PGSNP",	88,  88,  PGTT_FS | PGTT_SS | PGTT_NESTED, 0 },
+	{ "CD..PAT",	89,  127, PGTT_FS | PGTT_NESTED, 0 },
+	{ "SRE",	128, 128, PGTT_FS | PGTT_NESTED, PGTT_SS | PGTT_PT },
+	{ "FSPM",	130, 131, PGTT_FS | PGTT_NESTED, PGTT_SS | PGTT_PT },
+	{ "WPE",	132, 132, PGTT_FS | PGTT_NESTED, PGTT_SS | PGTT_PT },
+	{ "NXE",	133, 133, PGTT_FS | PGTT_NESTED, PGTT_SS | PGTT_PT },
+	{ "SMEP",	134, 134, PGTT_FS | PGTT_NESTED, PGTT_SS | PGTT_PT },
+	{ "EAFE",	135, 135, PGTT_FS | PGTT_NESTED, PGTT_SS | PGTT_PT },
+	{ "FSPTPTR",	140, 191, PGTT_FS | PGTT_NESTED, PGTT_SS | PGTT_PT },
+};
+
+static bool used_bit(const u64 *used, unsigned int bit)
+{
+	return used[bit / 64] & BIT_ULL(bit % 64);
+}
+
+/* Check @used, for an entry of @pgtt (0: not present), against the table. */
+static void pasid_check_used(struct kunit *test, const char *fn,
+			     unsigned int pgtt, const u64 *used)
+{
+	unsigned int f, bit;
+
+	for (f = 0; f != ARRAY_SIZE(pasid_fields); f++) {
+		const struct pasid_field *fld = &pasid_fields[f];
+		bool read, ignored;
+
+		if (pgtt) {
+			read = fld->read_by & BIT(pgtt);
+			ignored = fld->ignored_by & BIT(pgtt);
+		} else {
+			/* A non-present entry: only P and FPD are read. */
+			read = fld->lo <= 1;
+			ignored = !read;
+		}
+		for (bit = fld->lo; bit <= fld->hi; bit++) {
+			KUNIT_EXPECT_TRUE_MSG(test, !read || used_bit(used, bit),
+					      "%s: PGTT %u reads %s (bit %u), reported unused",
+					      fn, pgtt, fld->name, bit);
+			KUNIT_EXPECT_TRUE_MSG(test, !ignored || !used_bit(used, bit),
+					      "%s: PGTT %u ignores %s (bit %u), reported used",
+					      fn, pgtt, fld->name, bit);
+		}
+	}
+}
+
+static void pasid_test_used_bits_oracle(struct kunit *test)
+{
+	static const unsigned int pgtts[] = {
+		0, PASID_ENTRY_PGTT_FL_ONLY, PASID_ENTRY_PGTT_SL_ONLY,
+		PASID_ENTRY_PGTT_NESTED, PASID_ENTRY_PGTT_PT,
+	};
+	unsigned int i;
+
+	for (i = 0; i != ARRAY_SIZE(pgtts); i++) {
+		u64 entry[ENTRY_WORDS] = {}, used[ENTRY_WORDS] = {};
+
+		if (pgtts[i])
+			entry[0] = PASID_PTE_PRESENT |
+				   FIELD_PREP(GENMASK_ULL(8, 6), pgtts[i]);
+
+		intel_pasid_get_used((const u128 *)entry, (u128 *)used);
+		pasid_check_used(test, "intel_pasid_get_used", pgtts[i], used);
+
+		memset(used, 0, sizeof(used));
+		intel_pasid_get_used64((const __le64 *)entry, (__le64 *)used);
+		pasid_check_used(test, "intel_pasid_get_used64", pgtts[i],
+				 used);
+	}
+}
+
 static struct kunit_case intel_iommu_entry_test_cases[] = {
 	KUNIT_CASE(pasid_test_install_ss),
 	KUNIT_CASE(pasid_test_install_fs),
@@ -581,8 +840,11 @@ static struct kunit_case intel_iommu_entry_test_cases[] = {
 	KUNIT_CASE(pasid_test_nested_new_s2),
 	KUNIT_CASE(pasid_test_fs_to_nested),
 	KUNIT_CASE(pasid_test_all_pairs),
+	KUNIT_CASE(pasid_test_used_bits_oracle),
 	KUNIT_CASE(context_test_install_and_remove),
 	KUNIT_CASE(context_test_replace),
+	KUNIT_CASE(pasid_test_fallback64),
+	KUNIT_CASE(context_test_fallback64),
 	{}
 };
 

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# The table of make demo, from the boot logs demo.sh wrote:
+#   demo-table.py RESULTS RUNS SECONDS MODES DEVICES KERNELS HITLESS MIN_DMAS QEMU_ENV
+import re, statistics, sys
+results, runs, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+modes, devices, kernels, hitless = (a.split() for a in sys.argv[4:8])
+min_dmas, env = int(sys.argv[8]), sys.argv[9]
+fault = re.compile(r"DMAR: \[DMA (Read|Write)")
+splat = re.compile(r"WARNING:|BUG:|Oops|Kernel panic|possible circular locking|"
+                   r"possible recursive locking|inconsistent lock state|KASAN:|UBSAN:")
+# DMAs per copy, at least: edu reads the source and writes the destination;
+# igb fetches a transmit descriptor, reads the frame, fetches a receive
+# descriptor and writes the frame (descriptor write-backs not counted).
+dmas_per_copy = {"edu": 2, "igb": 4}
+rows, bad, fail = {}, [], []
+for m in modes:
+    for k in kernels:
+        for r in range(1, runs + 1):
+            path = f"{results}/demo-{m}-{k}-{r}.log"
+            try:
+                text = open(path, errors="replace").read().replace("\r", "")
+            except OSError:
+                text = ""
+            done = "==== GUEST done" in text
+            kernel_log = text.split("==== BEGIN dmesg", 1)[-1].splitlines()
+            faults = sum(1 for l in kernel_log if fault.search(l))
+            splats = [l for l in kernel_log if splat.search(l)]
+            if k == "patched" and splats:
+                fail.append(f"{m} patched run {r}: kernel log: {splats[0].strip()} (see {path})")
+            for d in devices:
+                sec = re.search(rf"==== BEGIN vfio_iommufd_replace_test@{d}\n(.*?)==== END", text, re.S)
+                st = sec and re.search(r"^# replace-stats: (.*)$", sec.group(1), re.M)
+                qi = sec and re.search(r"^# qi-stats: descriptors=(\d+) waits=(-?\d+)$", sec.group(1), re.M)
+                if not done or not st or not qi or int(qi.group(2)) < 0:
+                    what = "replace-stats" if not st else "qi-stats"
+                    bad.append(f"{m} {k} run {r} {d}: no {what} (see {path})")
+                    continue
+                s = dict(kv.split("=", 1) for kv in st.group(1).split())
+                s = {key: (v if key == "variant" else int(v)) for key, v in s.items()}
+                s["faults"] = faults
+                s["descs"], s["waits"] = int(qi.group(1)), int(qi.group(2))
+                s["not_ok"] = len(re.findall(r"^not ok ", sec.group(1), re.M))
+                s["dmas"] = dmas_per_copy.get(d, 1) * s["copies"]
+                # Share of the run the replace thread spent in the ioctl,
+                # estimated from the median (the test reports no mean).
+                s["busy"] = min(100.0, 100.0 * s["replaces"] * s["lat_ns_median"] / (seconds * 1e9))
+                rows.setdefault((m, d, k), []).append((r, s))
+
+us = lambda ns: f"{ns / 1000:.1f}"
+per = lambda a, b: a / b if b else 0.0
+print(f"VT-d domain replace under DMA: vfio_iommufd_replace_test, variant default, {seconds} s per device and run")
+print(f"QEMU: {env}")
+print("copy = one transfer of the device (edu: reads 2 KiB, writes 2 KiB; igb: one loopback frame);")
+print("in A / in B = copies that landed whole in A's or B's destination page; lost = in neither,")
+print("torn = anything else; DMAR = fault lines in the boot's kernel log (all devices);")
+print("lat = replace ioctl median (us); busy = replaces x lat / run time (at most 100%), about the")
+print("share of the run a replace was in progress; desc/rep, wait/rep = invalidation descriptors queued and CPU waits")
+print("(qi_submit_sync calls) per replace, counted over the whole test, set-up included.")
+print()
+hdr = (f"{'mode':10} {'device':6} {'kernel':8} {'run':>4} {'copies':>7} {'in A':>6} {'in B':>6} "
+       f"{'lost':>5} {'torn':>5} {'loss%':>6} {'DMAR':>5} {'replaces':>8} {'err':>4} {'lat':>6} "
+       f"{'busy':>5} {'desc/rep':>8} {'wait/rep':>8}")
+
+
+def line(m, d, k, r, s):
+    pct = 100.0 * (s["lost"] + s["torn"]) / max(s["copies"], 1)
+    return (f"{m:10} {d:6} {k:8} {r:>4} {s['copies']:>7} {s['in_a']:>6} {s['in_b']:>6} {s['lost']:>5} "
+            f"{s['torn']:>5} {pct:>5.1f}% {s['faults']:>5} {s['replaces']:>8} {s['replace_errors']:>4} "
+            f"{us(s['lat_ns_median']):>6} {s['busy']:>4.0f}% {per(s['descs'], s['replaces']):>8.2f} "
+            f"{per(s['waits'], s['replaces']):>8.2f}")
+
+
+print(hdr)
+print("-" * len(hdr))
+tot = {}
+keys = ("copies", "in_a", "in_b", "lost", "torn", "faults", "replaces", "replace_errors",
+        "descs", "waits", "not_ok", "dmas")
+for (m, d, k), rs in rows.items():
+    for r, s in rs:
+        print(line(m, d, k, r, s))
+    t = {key: sum(s[key] for _, s in rs) for key in keys}
+    t["lat_ns_median"] = statistics.median(s["lat_ns_median"] for _, s in rs)
+    t["busy"] = statistics.mean(s["busy"] for _, s in rs)
+    tot[(m, d, k)] = t
+    print(line(m, d, k, "all", t))
+    print()
+    if k == "patched" and m in hitless:
+        if t["lost"] or t["torn"] or t["replace_errors"] or t["faults"] or t["not_ok"]:
+            fail.append(f"{m} {d}: the series is not hitless (lost {t['lost']}, torn {t['torn']}, "
+                        f"replace errors {t['replace_errors']}, DMAR fault lines {t['faults']}, "
+                        f"not ok {t['not_ok']})")
+    if not t["in_b"] or not t["in_a"]:
+        fail.append(f"{m} {d} {k}: copies did not land in both pages (A {t['in_a']}, B {t['in_b']})")
+
+print(f"DMAs per mode and kernel, all devices and runs (target >= {min_dmas} for stock in")
+print("every mode and for the series where it must be hitless):")
+for m in modes:
+    for k in kernels:
+        n = sum(tot[(m, d, k)]["dmas"] for d in devices if (m, d, k) in tot)
+        print(f"  {m:10} {k:8} {n:>9}")
+        if n < min_dmas and (k == "stock" or m in hitless):
+            fail.append(f"{m} {k}: {n} DMAs, fewer than {min_dmas}")
+
+# Power: in each mode, every stock run must lose or tear copies on at least
+# one device, or that run shows nothing about the bug.
+if "stock" in kernels:
+    for m in modes:
+        for r in range(1, runs + 1):
+            losses = [s["lost"] + s["torn"] for d in devices
+                      for rr, s in rows.get((m, d, "stock"), []) if rr == r]
+            if losses and not sum(losses):
+                fail.append(f"{m} stock run {r} lost nothing on any device: no power to show the bug")
+print()
+print("patched / stock:")
+for m in modes:
+    for d in devices:
+        s, p = tot.get((m, d, "stock")), tot.get((m, d, "patched"))
+        if s and p and s["lat_ns_median"]:
+            print(f"  {m:10} {d:6} replace ioctl median {p['lat_ns_median'] / s['lat_ns_median']:.2f}x, "
+                  f"descriptors per replace {per(p['descs'], p['replaces']):.2f} vs "
+                  f"{per(s['descs'], s['replaces']):.2f}, waits per replace "
+                  f"{per(p['waits'], p['replaces']):.2f} vs {per(s['waits'], s['replaces']):.2f}")
+print(f"\nmodes in which the series must be hitless: {' '.join(hitless)}")
+rc = 0
+for b in bad:
+    print(f"TESTBED ERROR: {b}")
+    rc = 2
+for f in fail:
+    print(f"FAIL: {f}")
+    rc = rc or 1
+print("demo: " + ("PASS" if not rc else "FAIL"))
+sys.exit(rc)
