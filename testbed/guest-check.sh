@@ -125,7 +125,10 @@ if "kmemleak" in sections:
     print(f"kmemleak: {len(leaks)} unreferenced objects")
     report("kmemleak", 0 if leaks else 1, 1 if leaks else 0)
 
-kernel = sections.get("dmesg") or boot
+# The console up to "GUEST up" (the boot, KUnit included) and the kernel
+# log dumped at the end: the log buffer may have dropped the boot's lines
+# by then, so both are read.
+kernel = boot + (sections.get("dmesg") or [])
 bad = re.compile(r"WARNING:|BUG:|Oops|Kernel panic|possible circular locking|"
                  r"possible recursive locking|inconsistent lock state|KASAN:|"
                  r"UBSAN:|DMAR: \[DMA (Read|Write)|DMAR: DRHD: handling fault|"

@@ -186,6 +186,10 @@ static enum entry_sync_result entry_run_any(struct kunit *test,
 	memcpy(tw->seen, from, words * sizeof(u64));
 	tw->live = (u64 *)live;
 
+	/* The driver's writers use the 64-bit ops there; so must we. */
+	if (ops && !intel_iommu_store128())
+		kunit_skip(test, "no CMPXCHG16B: the 128-bit writer cannot run");
+
 	if (ops) {
 		tw->base.ops = ops;
 		ret = entry_sync_write128(&tw->base, live, (const u128 *)to);
@@ -635,14 +639,18 @@ static void pasid_test_fallback64(struct kunit *test)
 		pasid_nested(S1_A, PT_A, DID_A), pasid_nested(S1_B, PT_B, DID_B),
 	};
 	unsigned int i, j, hitless = 0, disruptive = 0;
-	struct entry_test_writer tw, tw64;
+	bool have128 = intel_iommu_store128();
+	struct entry_test_writer tw = {}, tw64;
 
 	for (i = 0; i != ARRAY_SIZE(set); i++) {
 		for (j = 0; j != ARRAY_SIZE(set); j++) {
-			enum entry_sync_result ret, ret64;
+			enum entry_sync_result ret = ENTRY_SYNC_INVALID, ret64;
 
-			ret = entry_run(test, &pasid_test_ops, ENTRY_WORDS,
-					set[i].val, set[j].val, &tw);
+			/* Without CMPXCHG16B only the fallback runs. */
+			if (have128)
+				ret = entry_run(test, &pasid_test_ops,
+						ENTRY_WORDS, set[i].val,
+						set[j].val, &tw);
 			ret64 = entry_run_any(test, NULL, &pasid_test_ops64,
 					      ENTRY_WORDS, set[i].val,
 					      set[j].val, &tw64);
@@ -656,16 +664,16 @@ static void pasid_test_fallback64(struct kunit *test)
 			if (ret == DISRUPTIVE)
 				KUNIT_EXPECT_EQ_MSG(test, ret64, DISRUPTIVE,
 						    "%s -> %s", name[i], name[j]);
-			KUNIT_EXPECT_EQ_MSG(test, ret64 == UNCHANGED,
-					    ret == UNCHANGED, "%s -> %s",
-					    name[i], name[j]);
+			KUNIT_EXPECT_EQ_MSG(test, ret64 == UNCHANGED, i == j,
+					    "%s -> %s", name[i], name[j]);
 			hitless += ret64 == HITLESS;
 			disruptive += ret64 == DISRUPTIVE;
 			if (i != j)
 				kunit_info(test, "fallback %s -> %s: %s, syncs=%u (128-bit: %s, syncs=%u)\n",
 					   name[i], name[j],
 					   entry_result_str(ret64), tw64.syncs,
-					   entry_result_str(ret), tw.syncs);
+					   have128 ? entry_result_str(ret) : "not run",
+					   tw.syncs);
 		}
 	}
 	kunit_info(test, "fallback: %u hitless, %u disruptive\n", hitless,
