@@ -94,13 +94,19 @@ for (m, d, k), rs in rows.items():
     if not t["in_b"] or not t["in_a"]:
         fail.append(f"{m} {d} {k}: copies did not land in both pages (A {t['in_a']}, B {t['in_b']})")
 
-print(f"DMAs per mode and kernel, all devices and runs (target >= {min_dmas} for stock in")
-print("every mode and for the series where it must be hitless):")
+# The DMA target gives a result power: the series' zero losses in a hitless
+# mode count only over enough DMAs; a stock row that lost nothing needs as
+# many to show anything (a stock row that lost copies has shown the bug).
+print(f"DMAs per mode and kernel, all devices and runs (target >= {min_dmas} for the series")
+print("where it must be hitless, and for stock where it lost nothing):")
 for m in modes:
     for k in kernels:
         n = sum(tot[(m, d, k)]["dmas"] for d in devices if (m, d, k) in tot)
-        print(f"  {m:10} {k:8} {n:>9}")
-        if n < min_dmas and (k == "stock" or m in hitless):
+        bad_copies = sum(tot[(m, d, k)]["lost"] + tot[(m, d, k)]["torn"]
+                         for d in devices if (m, d, k) in tot)
+        print(f"  {m:10} {k:8} {n:>9}" + (f"  ({bad_copies} lost or torn)" if bad_copies else ""))
+        if n < min_dmas and ((k == "stock" and not bad_copies) or
+                             (k != "stock" and m in hitless)):
             fail.append(f"{m} {k}: {n} DMAs, fewer than {min_dmas}")
 
 # Power: in each mode, every stock run must lose or tear copies on at least

@@ -20,12 +20,14 @@
 #   DEMO_RUNS      runs per mode and kernel (default 3)
 #   DEMO_KERNELS   "stock patched" (default), or one of them
 #   DEMO_HITLESS   modes in which the series must lose nothing (default
-#                  "ss ss-nocm"; first-stage replaces with a new domain ID
-#                  and legacy replaces are still disruptive in the series,
-#                  as its KUnit table says)
-#   DEMO_MIN_DMAS  DMAs each (mode, kernel) must do over all runs and
-#                  devices for its result to count (default 1800; stock in
-#                  every mode, the series in DEMO_HITLESS modes)
+#                  "ss legacy ss-nocm"; first-stage replaces with a new
+#                  domain ID are still disruptive in the series, as its
+#                  KUnit table says)
+#   DEMO_MIN_DMAS  DMAs a (mode, kernel) must do over all runs and devices
+#                  for its result to count (default 1800): the series in
+#                  DEMO_HITLESS modes, and stock where it lost nothing (a
+#                  stock kernel that loses copies has shown the bug; its
+#                  igb stops at the first fault, so it does fewer DMAs)
 #   PATCHED_SRC    patched kernel tree (default build/linux, made by tree.sh)
 #   DEMO_NO_BUILD  1: boot the kernels already built (no kernel build)
 #   DEMO_TABLE_ONLY 1: only make the table from the logs of the last demo
@@ -45,7 +47,7 @@
 # series loses a copy, tears one, logs a DMAR fault or a "not ok" in a
 # DEMO_HITLESS mode, when the patched kernel logs a WARNING, BUG, lockdep or
 # KASAN report in any mode, when copies did not land in both page tables,
-# when a (mode, kernel) did fewer DMAs than DEMO_MIN_DMAS, or when a stock
+# when a row named above did fewer DMAs than DEMO_MIN_DMAS, or when a stock
 # boot loses nothing on any device: such a run has no power to show the bug.
 # The table goes to build/results/demo-table.txt (demo-table.py makes it).
 . "$(dirname "$0")/lib.sh"
@@ -55,7 +57,7 @@ runs=${DEMO_RUNS:-3}
 modes=${DEMO_MODES:-ss fs legacy ss-nocm fs-nocm}
 devices=${DEMO_DEVICES:-edu igb}
 kernels=${DEMO_KERNELS:-stock patched}
-hitless=${DEMO_HITLESS:-ss ss-nocm}
+hitless=${DEMO_HITLESS:-ss legacy ss-nocm}
 min_dmas=${DEMO_MIN_DMAS:-1800}
 patched_src=${PATCHED_SRC:-$TREE}
 results=$BUILD/results
