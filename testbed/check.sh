@@ -21,6 +21,13 @@ stages=(
 	"bisect|lint.sh bisect"
 )
 [ -n "${STAGES:-}" ] && IFS=' ' read -ra only <<<"$STAGES"
+# A name in STAGES that is no stage (a make target, a typo) would run
+# nothing and pass: refuse it.
+for n in ${STAGES:-}; do
+	known=0
+	for s in "${stages[@]}"; do [ "${s%%|*}" = "$n" ] && known=1; done
+	((known)) || die "STAGES: no stage '$n' (stages: $(printf '%s ' "${stages[@]%%|*}"))"
+done
 
 mkdir -p "$BUILD/results"
 summary=$BUILD/results/check-summary.txt
@@ -52,8 +59,14 @@ for s in "${stages[@]}"; do
 	if [ -n "$cf" ] && [ -f "$cf" ] && [ "$cf" -nt "$summary" ]; then
 		read -r p f < "$cf"
 	fi
-	# A stage that failed without counting a failure counts as one.
+	# A stage that failed without counting a failure counts as one; a
+	# counting stage that passed without counting anything ran nothing,
+	# which is a failure too.
 	if ((rc)) && ((f == 0)); then f=1; fi
+	if [ -n "$cf" ] && ((rc == 0 && p == 0 && f == 0)); then
+		log "[$name] reported no results"
+		rc=1 f=1
+	fi
 	if [ -z "$cf" ] && ((rc == 0)); then p=1; fi
 	total_p=$((total_p + p)) total_f=$((total_f + f))
 	printf '%-14s %5ss  %4s passed %4s failed%s\n' "$name" "$dt" "$p" "$f" \

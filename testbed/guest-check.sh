@@ -58,6 +58,25 @@ boot = lines[:up]
 p, f = count(boot)
 report("kunit (x86_64 guest)", p, f)
 
+# The suites the guest kernel must run at boot, with their case counts:
+# a kernel built without one (or a suite that lost cases) reports fewer
+# results, which the counts above would not notice.
+required = {"intel-iommu-entry": 33, "iommu-entry-sync": 15}
+plans = {}
+plain = [re.sub(r"^\[\s*[\d.]+\]\s?", "", l) for l in boot]
+for i, l in enumerate(plain):
+    m = re.match(r"\s*# Subtest: (\S+)", l)
+    if m:
+        # The plan follows, after "# module:" and other comment lines.
+        n = next((re.match(r"\s*1\.\.(\d+)", x) for x in plain[i + 1:i + 6]
+                  if re.match(r"\s*1\.\.\d+", x)), None)
+        plans[m.group(1)] = int(n.group(1)) if n else 0
+for suite, want in required.items():
+    have = plans.get(suite)
+    ok = have is not None and have >= want
+    report(f"kunit suite {suite} (>= {want} cases)", 1 if ok else 0, 0 if ok else 1,
+           "" if ok else f": {'not run' if have is None else f'{have} cases'}")
+
 sections = {}
 cur = None
 for l in lines[up:]:

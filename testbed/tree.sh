@@ -64,6 +64,7 @@ git -C "$dir" tag -f base "$base" >/dev/null
 
 # Apply each patch with committer == author, committer date == author
 # date, so the same patches always give the same commit hashes.
+[ -f "$TOP/patches/series" ] || die "no patches/series"
 n=0
 while read -r p; do
 	case "$p" in ''|'#'*) continue ;; esac
@@ -79,6 +80,7 @@ while read -r p; do
 		die "patch does not apply: patches/$p"
 	fi
 	n=$((n + 1))
-done < <(cat "$TOP/patches/series" 2>/dev/null || true)
+done < <(cat "$TOP/patches/series")
+((n > 0)) || die "patches/series names no patch"
 git -C "$dir" branch -f exported HEAD >/dev/null
 log "$dir: base $(git -C "$dir" rev-parse --short base) + $n patches"
