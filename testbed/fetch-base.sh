@@ -11,7 +11,11 @@
 dest=$CACHE/base
 mkdir -p "$dest"
 
-if [ -f "$dest/linux-source/Makefile" ] && [ -f "$dest/VERSION" ]; then
+# The cache is reused only if it holds the pinned version: a fallback
+# unpacked once (the pinned .deb having left the archive) is not kept for
+# good, and is replaced as soon as the pin can be met again.
+if [ -f "$dest/linux-source/Makefile" ] && [ -f "$dest/VERSION" ] &&
+   [ "$(cat "$dest/VERSION")" = "$BASE_VERSION" ]; then
 	log "base $(cat "$dest/VERSION") already unpacked in $dest/linux-source"
 	exit 0
 fi
