@@ -524,12 +524,20 @@ static void pasid_test_fs_to_nested(struct kunit *test)
 }
 
 /*
- * Every pair of a set of entries: what entry_run() checks, disruptive only
- * when both entries are present, and syncs exactly when the entry changes.
+ * The entries whose every pair the all-pairs and fallback tests update: the
+ * non-present ones, one of each translation type, and the same type with a
+ * new DID or table, dirty tracking or page snoop.
  */
-static void pasid_test_all_pairs(struct kunit *test)
+#define PASID_SET_SIZE	11
+
+static const char * const pasid_set_name[PASID_SET_SIZE] = {
+	"none", "fpd", "pt", "ss(A)", "ss(A)+dirty", "ss(B)", "fs(A)",
+	"fs(B)", "fs(B,did A)+snoop", "nested(A)", "nested(B)",
+};
+
+static void pasid_set_build(struct pasid_entry *set)
 {
-	struct pasid_entry set[] = {
+	struct pasid_entry built[PASID_SET_SIZE] = {
 		pasid_none(), pasid_fpd(), pasid_pt(),
 		pasid_ss(PT_A, DID_A, false), pasid_ss(PT_A, DID_A, true),
 		pasid_ss(PT_B, DID_B, false),
@@ -537,8 +545,20 @@ static void pasid_test_all_pairs(struct kunit *test)
 		pasid_fs(S1_B, DID_A, PASID_FLAG_PAGE_SNOOP),
 		pasid_nested(S1_A, PT_A, DID_A), pasid_nested(S1_B, PT_B, DID_B),
 	};
+
+	memcpy(set, built, sizeof(built));
+}
+
+/*
+ * Every pair of a set of entries: what entry_run() checks, disruptive only
+ * when both entries are present, and syncs exactly when the entry changes.
+ */
+static void pasid_test_all_pairs(struct kunit *test)
+{
+	struct pasid_entry set[PASID_SET_SIZE];
 	unsigned int i, j;
 
+	pasid_set_build(set);
 	for (i = 0; i != ARRAY_SIZE(set); i++) {
 		for (j = 0; j != ARRAY_SIZE(set); j++) {
 			struct entry_test_writer tw;
@@ -626,21 +646,13 @@ static void context_test_replace(struct kunit *test)
  */
 static void pasid_test_fallback64(struct kunit *test)
 {
-	static const char * const name[] = {
-		"none", "fpd", "pt", "ss(A)", "ss(A)+dirty", "ss(B)", "fs(A)",
-		"fs(B)", "fs(B,did A)+snoop", "nested(A)", "nested(B)",
-	};
-	struct pasid_entry set[] = {
-		pasid_none(), pasid_fpd(), pasid_pt(),
-		pasid_ss(PT_A, DID_A, false), pasid_ss(PT_A, DID_A, true),
-		pasid_ss(PT_B, DID_B, false),
-		pasid_fs(S1_A, DID_A, 0), pasid_fs(S1_B, DID_B, 0),
-		pasid_fs(S1_B, DID_A, PASID_FLAG_PAGE_SNOOP),
-		pasid_nested(S1_A, PT_A, DID_A), pasid_nested(S1_B, PT_B, DID_B),
-	};
+	const char * const *name = pasid_set_name;
+	struct pasid_entry set[PASID_SET_SIZE];
 	unsigned int i, j, hitless = 0, disruptive = 0;
 	bool have128 = intel_iommu_store128();
 	struct entry_test_writer tw = {}, tw64;
+
+	pasid_set_build(set);
 
 	for (i = 0; i != ARRAY_SIZE(set); i++) {
 		for (j = 0; j != ARRAY_SIZE(set); j++) {
