@@ -32,7 +32,8 @@ for m in modes:
             for d in devices:
                 sec = re.search(rf"==== BEGIN vfio_iommufd_replace_test@{d}\n(.*?)==== END", text, re.S)
                 st = sec and re.search(r"^# replace-stats: (.*)$", sec.group(1), re.M)
-                qi = sec and re.search(r"^# qi-stats: descriptors=(\d+) waits=(-?\d+)$", sec.group(1), re.M)
+                qi = sec and re.search(r"^# qi-stats: descriptors=(\d+) waits=(-?\d+)"
+                                      r"(?: via_tmp_did=(-?\d+) tmp_did_missing=(-?\d+))?$", sec.group(1), re.M)
                 if not done or not st or not qi or int(qi.group(2)) < 0:
                     what = "replace-stats" if not st else "qi-stats"
                     bad.append(f"{m} {k} run {r} {d}: no {what} (see {path})")
@@ -41,6 +42,10 @@ for m in modes:
                 s = {key: (v if key == "variant" else int(v)) for key, v in s.items()}
                 s["faults"] = faults
                 s["descs"], s["waits"] = int(qi.group(1)), int(qi.group(2))
+                # Replaces through a temporary DID, and those that needed one
+                # and had none (-1: the kernel has no such trace field).
+                s["via_did"] = int(qi.group(3) or -1)
+                s["no_did"] = int(qi.group(4) or -1)
                 s["not_ok"] = len(re.findall(r"^not ok ", sec.group(1), re.M))
                 s["dmas"] = dmas_per_copy.get(d, 1) * s["copies"]
                 # Share of the run the replace thread spent in the ioctl,
@@ -49,6 +54,7 @@ for m in modes:
                 rows.setdefault((m, d, k), []).append((r, s))
 
 us = lambda ns: f"{ns / 1000:.1f}"
+cnt = lambda n: "-" if n < 0 else str(n)
 per = lambda a, b: a / b if b else 0.0
 print(f"VT-d domain replace under DMA: vfio_iommufd_replace_test, variant default, {seconds} s per device and run")
 print(f"QEMU: {env}")
@@ -57,11 +63,13 @@ print("in A / in B = copies that landed whole in A's or B's destination page; lo
 print("torn = anything else; DMAR = fault lines in the boot's kernel log (all devices);")
 print("lat = replace ioctl median (us); busy = replaces x lat / run time (at most 100%), about the")
 print("share of the run a replace was in progress; desc/rep, wait/rep = invalidation descriptors queued and CPU waits")
-print("(qi_submit_sync calls) per replace, counted over the whole test, set-up included.")
+print("(qi_submit_sync calls) per replace, counted over the whole test, set-up included;")
+print("viaT = PASID entry updates through a temporary DID (first-stage replaces), noT = updates")
+print("that needed one and had none (disruptive); '-' where the kernel has no such trace field.")
 print()
 hdr = (f"{'mode':10} {'device':6} {'kernel':8} {'run':>4} {'copies':>7} {'in A':>6} {'in B':>6} "
        f"{'lost':>5} {'torn':>5} {'loss%':>6} {'DMAR':>5} {'replaces':>8} {'err':>4} {'lat':>6} "
-       f"{'busy':>5} {'desc/rep':>8} {'wait/rep':>8}")
+       f"{'busy':>5} {'desc/rep':>8} {'wait/rep':>8} {'viaT':>8} {'noT':>4}")
 
 
 def line(m, d, k, r, s):
@@ -69,7 +77,7 @@ def line(m, d, k, r, s):
     return (f"{m:10} {d:6} {k:8} {r:>4} {s['copies']:>7} {s['in_a']:>6} {s['in_b']:>6} {s['lost']:>5} "
             f"{s['torn']:>5} {pct:>5.1f}% {s['faults']:>5} {s['replaces']:>8} {s['replace_errors']:>4} "
             f"{us(s['lat_ns_median']):>6} {s['busy']:>4.0f}% {per(s['descs'], s['replaces']):>8.2f} "
-            f"{per(s['waits'], s['replaces']):>8.2f}")
+            f"{per(s['waits'], s['replaces']):>8.2f} {cnt(s['via_did']):>8} {cnt(s['no_did']):>4}")
 
 
 print(hdr)
@@ -81,11 +89,15 @@ for (m, d, k), rs in rows.items():
     for r, s in rs:
         print(line(m, d, k, r, s))
     t = {key: sum(s[key] for _, s in rs) for key in keys}
+    for key in ("via_did", "no_did"):
+        t[key] = -1 if any(s[key] < 0 for _, s in rs) else sum(s[key] for _, s in rs)
     t["lat_ns_median"] = statistics.median(s["lat_ns_median"] for _, s in rs)
     t["busy"] = statistics.mean(s["busy"] for _, s in rs)
     tot[(m, d, k)] = t
     print(line(m, d, k, "all", t))
     print()
+    if k == "patched" and t["no_did"] > 0:
+        fail.append(f"{m} {d}: {t['no_did']} replaces found no temporary DID and were disruptive")
     if k == "patched" and m in hitless:
         if t["lost"] or t["torn"] or t["replace_errors"] or t["faults"] or t["not_ok"]:
             fail.append(f"{m} {d}: the series is not hitless (lost {t['lost']}, torn {t['torn']}, "

@@ -19,10 +19,8 @@
 #   DEMO_SECONDS   run time per device and boot (default 20)
 #   DEMO_RUNS      runs per mode and kernel (default 3)
 #   DEMO_KERNELS   "stock patched" (default), or one of them
-#   DEMO_HITLESS   modes in which the series must lose nothing (default
-#                  "ss legacy ss-nocm"; first-stage replaces with a new
-#                  domain ID are still disruptive in the series, as its
-#                  KUnit table says)
+#   DEMO_HITLESS   modes in which the series must lose nothing (default:
+#                  all of DEMO_MODES)
 #   DEMO_MIN_DMAS  DMAs a (mode, kernel) must do over all runs and devices
 #                  for its result to count (default 1800): the series in
 #                  DEMO_HITLESS modes, and stock where it lost nothing (a
@@ -57,7 +55,7 @@ runs=${DEMO_RUNS:-3}
 modes=${DEMO_MODES:-ss fs legacy ss-nocm fs-nocm}
 devices=${DEMO_DEVICES:-edu igb}
 kernels=${DEMO_KERNELS:-stock patched}
-hitless=${DEMO_HITLESS:-ss legacy ss-nocm}
+hitless=${DEMO_HITLESS:-$modes}
 min_dmas=${DEMO_MIN_DMAS:-1800}
 patched_src=${PATCHED_SRC:-$TREE}
 results=$BUILD/results

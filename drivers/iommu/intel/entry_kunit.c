@@ -40,7 +40,10 @@ struct entry_test_writer {
 	unsigned int syncs;
 	bool disrupted;			/* a view was non-present */
 	bool torn;			/* a view was neither old nor target */
+	struct iotlb_model *iotlb;	/* records what each view could cache */
 };
+
+static void iotlb_model_fetch(struct iotlb_model *m, const u64 *view);
 
 static void entry_used(struct entry_test_writer *tw, const u64 *entry,
 		       u64 *used)
@@ -62,6 +65,9 @@ static bool entry_match(struct entry_test_writer *tw, const u64 *view,
 
 static void entry_check_view(struct entry_test_writer *tw, const u64 *view)
 {
+	if (tw->iotlb)
+		iotlb_model_fetch(tw->iotlb, view);
+
 	/* Bit 0 is Present in context and PASID entries alike. */
 	if (!(view[0] & 1)) {
 		if ((tw->old[0] & 1) && (tw->target[0] & 1))
@@ -162,11 +168,13 @@ static enum entry_sync_result entry_run_any(struct kunit *test,
 					    const u64 *to,
 					    struct entry_test_writer *tw)
 {
+	struct iotlb_model *iotlb = tw->iotlb;
 	u128 live[ENTRY_WORDS / 2] = {};
 	enum entry_sync_result ret;
 	unsigned int i;
 
 	*tw = (struct entry_test_writer){
+		.iotlb = iotlb,
 		.test = test,
 		.get_used = words == 2 ? intel_context_get_used :
 					 intel_pasid_get_used,
@@ -230,7 +238,7 @@ static void entry_expect(struct kunit *test, const struct entry_sync_ops128 *ops
 			 unsigned int words, const u64 *from, const u64 *to,
 			 enum entry_sync_result kind, unsigned int syncs)
 {
-	struct entry_test_writer tw;
+	struct entry_test_writer tw = {};
 	enum entry_sync_result ret;
 
 	ret = entry_run(test, ops, words, from, to, &tw);
@@ -303,6 +311,170 @@ static struct pasid_entry pasid_nested(u64 s1, u64 s2, u16 did)
 	intel_pasid_build_nested(&pe, &s1_cfg, s2, AGAW_4LVL, did, true,
 				 false, false);
 	return pe;
+}
+
+/*
+ * The isolation model of a replace.  First-stage and nested translations
+ * are cached tagged with DID and PASID, second-stage ones with DID, never
+ * with the table they came from (VT-d spec 6.2.1), so the model IOTLB holds
+ * (DID, tables) pairs: every present view of the entry that the walker can
+ * fetch may fill it.  Another device or PASID that uses one of those DIDs
+ * translates through whatever is cached under it; the model fails when a
+ * DID that such a user has caches a translation from a table its domain
+ * does not own.
+ */
+#define IOTLB_MODEL_SLOTS	16
+
+struct iotlb_tag {
+	u16 did;
+	u64 fs, ss;			/* the tables, where the entry uses them */
+};
+
+struct iotlb_model {
+	struct kunit *test;
+	struct iotlb_tag cached[IOTLB_MODEL_SLOTS];
+	unsigned int nr;
+	const struct iotlb_tag *users;	/* the other users of DIDs */
+	unsigned int nr_users;
+	bool leaked;
+};
+
+static struct iotlb_tag pasid_view_tag(const u64 *view)
+{
+	u64 used[ENTRY_WORDS] = {};
+
+	intel_pasid_get_used((const u128 *)view, (u128 *)used);
+	return (struct iotlb_tag){
+		.did = view[1] & 0xffff,
+		.ss = view[0] & used[0] & VTD_PAGE_MASK,
+		.fs = view[2] & used[2] & VTD_PAGE_MASK,
+	};
+}
+
+static void iotlb_model_fetch(struct iotlb_model *m, const u64 *view)
+{
+	struct iotlb_tag tag;
+	unsigned int i;
+
+	if (!(view[0] & PASID_PTE_PRESENT))
+		return;
+	tag = pasid_view_tag(view);
+	for (i = 0; i != m->nr; i++)
+		if (!memcmp(&m->cached[i], &tag, sizeof(tag)))
+			return;
+	if (WARN_ON(m->nr == IOTLB_MODEL_SLOTS))
+		return;
+	m->cached[m->nr++] = tag;
+
+	for (i = 0; i != m->nr_users; i++) {
+		const struct iotlb_tag *u = &m->users[i];
+
+		if (tag.did != u->did || (tag.fs == u->fs && tag.ss == u->ss))
+			continue;
+		if (!m->leaked)
+			kunit_info(m->test, "DID %u, used by another device for tables %llx/%llx, caches tables %llx/%llx\n",
+				   u->did, u->fs, u->ss, tag.fs, tag.ss);
+		m->leaked = true;
+	}
+}
+
+/* An IOTLB invalidation of @did. */
+static void iotlb_model_flush(struct iotlb_model *m, u16 did)
+{
+	unsigned int i = 0;
+
+	while (i != m->nr) {
+		if (m->cached[i].did == did)
+			m->cached[i] = m->cached[--m->nr];
+		else
+			i++;
+	}
+}
+
+static bool iotlb_model_has(struct iotlb_model *m, u16 did)
+{
+	unsigned int i;
+
+	for (i = 0; i != m->nr; i++)
+		if (m->cached[i].did == did)
+			return true;
+	return false;
+}
+
+/*
+ * Install @steps[0..@n) one after the other over @from, as the driver's
+ * writer does, with the walker checking each update and the model IOTLB
+ * filled by every view, then invalidate the IOTLB of @from's DID and of
+ * @tmp_did as the writer's flush does.  Returns the worst verdict of the
+ * steps; @syncs is their total, @m says whether a DID leaked.  A
+ * temporary DID must hold nothing once flushed, since it is freed.
+ */
+static enum entry_sync_result pasid_run_steps(struct kunit *test,
+					      const struct pasid_entry *from,
+					      const struct pasid_entry *steps,
+					      int n, u16 tmp_did,
+					      struct iotlb_model *m,
+					      unsigned int *syncs)
+{
+	enum entry_sync_result worst = ENTRY_SYNC_UNCHANGED, ret;
+	const struct pasid_entry *cur = from;
+	int i;
+
+	*syncs = 0;
+	m->test = test;
+	iotlb_model_fetch(m, from->val);
+	for (i = 0; i < n; i++) {
+		struct entry_test_writer tw = { .iotlb = m };
+
+		ret = entry_run(test, &pasid_test_ops, ENTRY_WORDS, cur->val,
+				steps[i].val, &tw);
+		KUNIT_EXPECT_FALSE_MSG(test, tw.torn, "step %d", i);
+		worst = max(worst, ret);
+		*syncs += tw.syncs;
+		cur = &steps[i];
+	}
+	iotlb_model_flush(m, from->val[1] & 0xffff);
+	if (tmp_did) {
+		iotlb_model_flush(m, tmp_did);
+		KUNIT_EXPECT_FALSE(test, iotlb_model_has(m, tmp_did));
+	}
+	return worst;
+}
+
+#define TMP_DID		9
+
+/*
+ * Replace @from by @to as the driver plans it with a temporary DID, with a
+ * second user on each domain: another device or PASID through @from's DID
+ * and tables, and one through @to's.  Check the verdict and the syncs, and
+ * that no DID leaked.
+ */
+static void pasid_expect_replace(struct kunit *test,
+				 const struct pasid_entry *from,
+				 const struct pasid_entry *to,
+				 enum entry_sync_result kind,
+				 unsigned int syncs)
+{
+	struct iotlb_tag users[2] = {
+		pasid_view_tag(from->val), pasid_view_tag(to->val),
+	};
+	struct iotlb_model m = { .users = users, .nr_users = 2 };
+	struct pasid_entry steps[3];
+	enum entry_sync_result ret;
+	unsigned int n_syncs;
+	int n;
+
+	n = intel_pasid_replace_steps(from, to, TMP_DID, 2, steps);
+	KUNIT_ASSERT_GT(test, n, 0);
+	ret = pasid_run_steps(test, from, steps, n, n == 3 ? TMP_DID : 0, &m,
+			      &n_syncs);
+	kunit_info(test, "%s in %d step(s), syncs=%u\n",
+		   ret == ENTRY_SYNC_HITLESS ? "hitless" :
+		   ret == ENTRY_SYNC_DISRUPTIVE ? "disruptive" : "unchanged",
+		   n, n_syncs);
+	KUNIT_EXPECT_EQ(test, ret, kind);
+	KUNIT_EXPECT_EQ(test, n_syncs, syncs);
+	KUNIT_EXPECT_FALSE(test, m.leaked);
 }
 
 #define HITLESS		ENTRY_SYNC_HITLESS
@@ -409,8 +581,88 @@ static void pasid_test_fs_to_fs_new_did(struct kunit *test)
 	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0);
 	struct pasid_entry to = pasid_fs(S1_B, DID_B, 0);
 
-	/* DID in quantum 0, FSPTPTR in quantum 1: no hitless order exists. */
+	/*
+	 * DID in quantum 0, FSPTPTR in quantum 1: directly, no hitless order
+	 * exists; through the temporary DID, three hitless stores.
+	 */
 	pasid_expect(test, &from, &to, DISRUPTIVE, 3);
+	pasid_expect_replace(test, &from, &to, HITLESS, 3);
+	pasid_expect_replace(test, &to, &from, HITLESS, 3);
+}
+
+static void pasid_test_fs_to_fs_snoop_new_did(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0);
+	struct pasid_entry to = pasid_fs(S1_B, DID_B, PASID_FLAG_PAGE_SNOOP);
+
+	/* PGSNP is set from the first step: the new table is always snooped. */
+	pasid_expect_replace(test, &from, &to, HITLESS, 3);
+	pasid_expect_replace(test, &to, &from, HITLESS, 3);
+}
+
+/*
+ * The model must see the "innocent device" leak: the table pointer stored
+ * first, under the old DID that another device on the old domain uses.
+ */
+static void pasid_test_isolation_pointer_first(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0);
+	struct pasid_entry steps[2] = {
+		pasid_fs(S1_B, DID_A, 0), pasid_fs(S1_B, DID_B, 0),
+	};
+	struct iotlb_tag users[2] = {
+		pasid_view_tag(from.val), pasid_view_tag(steps[1].val),
+	};
+	struct iotlb_model m = { .users = users, .nr_users = 2 };
+	unsigned int syncs;
+
+	KUNIT_EXPECT_EQ(test, pasid_run_steps(test, &from, steps, 2, 0, &m,
+					      &syncs), HITLESS);
+	KUNIT_EXPECT_TRUE(test, m.leaked);
+}
+
+/* Without a temporary DID the replace is disruptive, and isolated. */
+static void pasid_test_replace_did_fallback(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0);
+	struct pasid_entry to = pasid_fs(S1_B, DID_B, 0), steps[3];
+	struct iotlb_tag users[2] = {
+		pasid_view_tag(from.val), pasid_view_tag(to.val),
+	};
+	struct iotlb_model m = { .users = users, .nr_users = 2 };
+	unsigned int syncs;
+
+	KUNIT_ASSERT_EQ(test, intel_pasid_replace_steps(&from, &to, 0, 2, steps),
+			-ENOSPC);
+	KUNIT_EXPECT_MEMEQ(test, &steps[0], &to, sizeof(to));
+	KUNIT_EXPECT_EQ(test, pasid_run_steps(test, &from, steps, 1, 0, &m,
+					      &syncs), DISRUPTIVE);
+	KUNIT_EXPECT_EQ(test, syncs, 3);
+	KUNIT_EXPECT_FALSE(test, m.leaked);
+}
+
+/*
+ * The fast path of the January thread: the new domain adopts the old DID,
+ * and only the table pointer changes (one store, one sync).  The model
+ * accepts it only while no other device or PASID uses that DID; the driver
+ * does not take it (see intel_pasid_replace_steps()).
+ */
+static void pasid_test_replace_did_adopt(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0);
+	struct pasid_entry to = pasid_fs(S1_B, DID_A, 0);
+	struct iotlb_tag innocent = pasid_view_tag(from.val);
+	struct iotlb_model alone = {}, shared = {
+		.users = &innocent, .nr_users = 1,
+	};
+	unsigned int syncs;
+
+	KUNIT_EXPECT_EQ(test, pasid_run_steps(test, &from, &to, 1, 0, &alone,
+					      &syncs), HITLESS);
+	KUNIT_EXPECT_EQ(test, syncs, 1);
+	KUNIT_EXPECT_FALSE(test, alone.leaked);
+	pasid_run_steps(test, &from, &to, 1, 0, &shared, &syncs);
+	KUNIT_EXPECT_TRUE(test, shared.leaked);
 }
 
 static void pasid_test_fs_to_fs_same_did(struct kunit *test)
@@ -497,6 +749,7 @@ static void pasid_test_nested_new_s1_new_did(struct kunit *test)
 	struct pasid_entry to = pasid_nested(S1_B, PT_A, DID_B);
 
 	pasid_expect(test, &from, &to, DISRUPTIVE, 3);
+	pasid_expect_replace(test, &from, &to, HITLESS, 3);
 }
 
 static void pasid_test_nested_new_s1_same_did(struct kunit *test)
@@ -515,12 +768,32 @@ static void pasid_test_nested_new_s2(struct kunit *test)
 	pasid_expect(test, &from, &to, HITLESS, 1);
 }
 
+/*
+ * Forced by the format: PGTT (bits 8:6) and SSPTPTR (bits 63:12) are in the
+ * first 128 bits and FSPTPTR (bits 191:140) in the second (VT-d spec 9.6,
+ * "Scalable-Mode PASID Table Entry"), and an entry with one of them changed
+ * and not the other translates as neither domain: a first-stage table read
+ * as a nested stage-1 has its pointers translated by the stage-2, a nested
+ * stage-1 read as first-stage has them used as host addresses.  A
+ * temporary DID does not help, so the driver does not use one.
+ */
 static void pasid_test_fs_to_nested(struct kunit *test)
 {
 	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0);
 	struct pasid_entry to = pasid_nested(S1_B, PT_A, DID_B);
 
 	pasid_expect(test, &from, &to, DISRUPTIVE, 3);
+	pasid_expect_replace(test, &from, &to, DISRUPTIVE, 3);
+	pasid_expect_replace(test, &to, &from, DISRUPTIVE, 3);
+}
+
+/* The same for nested with a new stage-1 and a new stage-2. */
+static void pasid_test_nested_new_s1_new_s2(struct kunit *test)
+{
+	struct pasid_entry from = pasid_nested(S1_A, PT_A, DID_A);
+	struct pasid_entry to = pasid_nested(S1_B, PT_B, DID_B);
+
+	pasid_expect_replace(test, &from, &to, DISRUPTIVE, 3);
 }
 
 /*
@@ -550,38 +823,85 @@ static void pasid_set_build(struct pasid_entry *set)
 }
 
 /*
- * Every pair of a set of entries: what entry_run() checks, disruptive only
- * when both entries are present, and syncs exactly when the entry changes.
+ * Whether no hitless order can exist between two present entries: fields
+ * other than the DID and the snoop bits change in the first 128 bits
+ * (PGTT, SSPTPTR, AW, ...), and fields that both entries use change in the
+ * second (FSPTPTR, FSPM, SRE, ...); see pasid_test_fs_to_nested().  A
+ * second quantum that only one of them uses is filled before or cleared
+ * after the switch.
+ */
+static bool pasid_pair_forced(const struct pasid_entry *a,
+			      const struct pasid_entry *b)
+{
+	u64 ua[ENTRY_WORDS] = {}, ub[ENTRY_WORDS] = {}, u[ENTRY_WORDS];
+	const u64 did_snoop = GENMASK_ULL(15, 0) | BIT_ULL(23) | BIT_ULL(24);
+	unsigned int i;
+	bool first, second = false;
+
+	if (!pasid_pte_is_present((struct pasid_entry *)a) ||
+	    !pasid_pte_is_present((struct pasid_entry *)b))
+		return false;
+	intel_pasid_get_used((const u128 *)a->val, (u128 *)ua);
+	intel_pasid_get_used((const u128 *)b->val, (u128 *)ub);
+	for (i = 0; i != ENTRY_WORDS; i++)
+		u[i] = (i < 2 ? ua[i] | ub[i] : ua[i] & ub[i]) &
+		       (a->val[i] ^ b->val[i]);
+	first = u[0] || (u[1] & ~did_snoop);
+	for (i = 2; i != ENTRY_WORDS; i++)
+		second |= !!u[i];
+	return first && second;
+}
+
+/*
+ * Every pair of a set of entries, replaced as the driver plans it (through
+ * a temporary DID where it needs one), with another user on each DID: what
+ * entry_run() checks at each step, disruptive only where the format forces
+ * it, syncs exactly when the entry changes, and no DID leaked.
  */
 static void pasid_test_all_pairs(struct kunit *test)
 {
+	const char * const *name = pasid_set_name;
 	struct pasid_entry set[PASID_SET_SIZE];
-	unsigned int i, j;
+	unsigned int i, j, forced = 0;
 
 	pasid_set_build(set);
 	for (i = 0; i != ARRAY_SIZE(set); i++) {
 		for (j = 0; j != ARRAY_SIZE(set); j++) {
-			struct entry_test_writer tw;
+			struct iotlb_tag users[2] = {
+				pasid_view_tag(set[i].val),
+				pasid_view_tag(set[j].val),
+			};
+			struct iotlb_model m = { .users = users };
 			enum entry_sync_result ret;
+			struct pasid_entry steps[3];
+			unsigned int syncs;
+			int n;
 
-			ret = entry_run(test, &pasid_test_ops, ENTRY_WORDS,
-					set[i].val, set[j].val, &tw);
-			KUNIT_EXPECT_FALSE_MSG(test, tw.torn, "pair %u -> %u",
-					       i, j);
-			if (ret == DISRUPTIVE)
-				KUNIT_EXPECT_TRUE_MSG(test,
-						      pasid_pte_is_present(&set[i]) &&
-						      pasid_pte_is_present(&set[j]),
-						      "pair %u -> %u", i, j);
+			/* Two domains never share a DID (SVA aside). */
+			if (users[0].did != users[1].did)
+				m.nr_users = 2;
+			n = intel_pasid_replace_steps(&set[i], &set[j],
+						      TMP_DID, 2, steps);
+			KUNIT_ASSERT_GT(test, n, 0);
+			ret = pasid_run_steps(test, &set[i], steps, n,
+					      n == 3 ? TMP_DID : 0, &m, &syncs);
+			KUNIT_EXPECT_EQ_MSG(test, ret == DISRUPTIVE,
+					    pasid_pair_forced(&set[i], &set[j]),
+					    "%s -> %s", name[i], name[j]);
+			KUNIT_EXPECT_FALSE_MSG(test, m.leaked, "%s -> %s",
+					       name[i], name[j]);
+			forced += ret == DISRUPTIVE;
 			if (i == j) {
 				KUNIT_EXPECT_EQ(test, ret, UNCHANGED);
-				KUNIT_EXPECT_EQ(test, tw.syncs, 0);
+				KUNIT_EXPECT_EQ(test, syncs, 0);
 			} else {
-				KUNIT_EXPECT_NE_MSG(test, tw.syncs, 0,
-						    "pair %u -> %u", i, j);
+				KUNIT_EXPECT_NE_MSG(test, syncs, 0,
+						    "%s -> %s", name[i], name[j]);
 			}
 		}
 	}
+	kunit_info(test, "%u pairs disruptive, all forced by the format\n",
+		   forced);
 }
 
 static struct context_entry context_ss(u64 root, u16 did)
@@ -650,7 +970,7 @@ static void pasid_test_fallback64(struct kunit *test)
 	struct pasid_entry set[PASID_SET_SIZE];
 	unsigned int i, j, hitless = 0, disruptive = 0;
 	bool have128 = intel_iommu_store128();
-	struct entry_test_writer tw = {}, tw64;
+	struct entry_test_writer tw = {}, tw64 = {};
 
 	pasid_set_build(set);
 
@@ -703,12 +1023,76 @@ static void pasid_test_fallback64(struct kunit *test)
 			DISRUPTIVE);
 }
 
+/*
+ * The fallback's pairs as the driver plans them for 64-bit quanta, through
+ * a temporary DID where needed: never torn, no DID leaked, and disruptive
+ * only where the format forces it, as with 128-bit quanta: the DID and the
+ * snoop bits share one 64-bit word, so a temporary DID takes the DID out
+ * of any change.  (The driver has a temporary DID only for a replace
+ * between two domains with page tables; pass-through -> second-stage, for
+ * one, stays disruptive there.)
+ */
+static void pasid_test_fallback64_planned(struct kunit *test)
+{
+	const char * const *name = pasid_set_name;
+	struct pasid_entry set[PASID_SET_SIZE], steps[3];
+	unsigned int i, j, disruptive = 0;
+	struct entry_test_writer tw64;
+
+	pasid_set_build(set);
+	for (i = 0; i != ARRAY_SIZE(set); i++) {
+		for (j = 0; j != ARRAY_SIZE(set); j++) {
+			struct iotlb_tag users[2] = {
+				pasid_view_tag(set[i].val),
+				pasid_view_tag(set[j].val),
+			};
+			struct iotlb_model m = { .users = users, .test = test };
+			enum entry_sync_result ret = UNCHANGED, step;
+			int k, n;
+
+			if (users[0].did != users[1].did)
+				m.nr_users = 2;
+			n = intel_pasid_replace_steps(&set[i], &set[j], TMP_DID,
+						      1, steps);
+			KUNIT_ASSERT_GT(test, n, 0);
+			iotlb_model_fetch(&m, set[i].val);
+			for (k = 0; k != n; k++) {
+				tw64 = (struct entry_test_writer){ .iotlb = &m };
+				step = entry_run_any(test, NULL, &pasid_test_ops64,
+						     ENTRY_WORDS,
+						     k ? steps[k - 1].val : set[i].val,
+						     steps[k].val, &tw64);
+				KUNIT_EXPECT_FALSE_MSG(test, tw64.torn, "%s -> %s",
+						       name[i], name[j]);
+				ret = max(ret, step);
+			}
+			KUNIT_EXPECT_FALSE_MSG(test, m.leaked, "%s -> %s",
+					       name[i], name[j]);
+			if (ret == DISRUPTIVE) {
+				disruptive++;
+				kunit_info(test, "fallback, planned: %s -> %s disruptive\n",
+					   name[i], name[j]);
+				KUNIT_EXPECT_TRUE_MSG(test,
+						      pasid_pair_forced(&set[i], &set[j]),
+						      "%s -> %s", name[i], name[j]);
+			}
+		}
+	}
+	kunit_info(test, "fallback, planned: %u disruptive\n", disruptive);
+
+	/* ss(A) -> ss(B) and fs(A) -> fs(B): three hitless steps. */
+	KUNIT_EXPECT_EQ(test, intel_pasid_replace_steps(&set[3], &set[5],
+							TMP_DID, 1, steps), 3);
+	KUNIT_EXPECT_EQ(test, intel_pasid_replace_steps(&set[6], &set[7],
+							TMP_DID, 1, steps), 3);
+}
+
 static void context_test_fallback64(struct kunit *test)
 {
 	struct context_entry none = {}, a = context_ss(PT_A, DID_A);
 	struct context_entry b = context_ss(PT_B, DID_B), pt = context_pt();
 	struct context_entry a2 = context_ss(PT_B, DID_A);
-	struct entry_test_writer tw;
+	struct entry_test_writer tw = {};
 
 	/* Install and remove: P and the low word in one store. */
 	KUNIT_EXPECT_EQ(test, entry_run_any(test, NULL, &context_test_ops64, 2,
@@ -845,6 +1229,10 @@ static struct kunit_case intel_iommu_entry_test_cases[] = {
 	KUNIT_CASE(pasid_test_ss_to_ss),
 	KUNIT_CASE(pasid_test_ss_dirty_tracking),
 	KUNIT_CASE(pasid_test_fs_to_fs_new_did),
+	KUNIT_CASE(pasid_test_fs_to_fs_snoop_new_did),
+	KUNIT_CASE(pasid_test_isolation_pointer_first),
+	KUNIT_CASE(pasid_test_replace_did_fallback),
+	KUNIT_CASE(pasid_test_replace_did_adopt),
 	KUNIT_CASE(pasid_test_fs_to_fs_same_did),
 	KUNIT_CASE(pasid_test_fs_page_snoop),
 	KUNIT_CASE(pasid_test_pt_to_ss),
@@ -859,11 +1247,13 @@ static struct kunit_case intel_iommu_entry_test_cases[] = {
 	KUNIT_CASE(pasid_test_nested_new_s1_same_did),
 	KUNIT_CASE(pasid_test_nested_new_s2),
 	KUNIT_CASE(pasid_test_fs_to_nested),
+	KUNIT_CASE(pasid_test_nested_new_s1_new_s2),
 	KUNIT_CASE(pasid_test_all_pairs),
 	KUNIT_CASE(pasid_test_used_bits_oracle),
 	KUNIT_CASE(context_test_install_and_remove),
 	KUNIT_CASE(context_test_replace),
 	KUNIT_CASE(pasid_test_fallback64),
+	KUNIT_CASE(pasid_test_fallback64_planned),
 	KUNIT_CASE(context_test_fallback64),
 	{}
 };
