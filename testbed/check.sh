@@ -8,6 +8,7 @@
 
 stages=(
 	"setup|setup.sh"
+	"selftest|selftest.sh"
 	"tree|tree.sh"
 	"check-export|check-export.sh"
 	"checkpatch|lint.sh checkpatch"
@@ -52,6 +53,7 @@ for s in "${stages[@]}"; do
 	guest) cf=$BUILD/results/guest-x86_64.count ;;
 	checkpatch|warnings|bisect|cross) cf=$BUILD/results/lint-$name.count ;;
 	mutants) cf=$BUILD/results/mutants.count ;;
+	selftest) cf=$BUILD/results/selftest.count ;;
 	differential) cf=$BUILD/results/differential.count ;;
 	*) cf="" ;;
 	esac

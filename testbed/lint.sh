@@ -28,9 +28,17 @@ checkpatch)
 	[ -d "$TREE" ] || die "no kernel tree: run 'make tree'"
 	for p in $(patches); do
 		# spdxcheck.py wants Debian's python3 with python3-ply.
+		rc=0
 		out=$(cd "$TREE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
-			--no-signoff --show-types --terse "$TOP/patches/$p" 2>&1 || true)
+			--no-signoff --show-types --terse "$TOP/patches/$p" 2>&1) || rc=$?
 		findings=$(grep -E ': (ERROR|WARNING|CHECK):' <<<"$out" || true)
+		# A failure with no finding is checkpatch itself failing (a perl
+		# error, a missing file): that checked nothing.
+		if ((rc)) && [ -z "$findings" ]; then
+			printf '%s\n' "$out" >&2
+			nok "checkpatch $p: exit status $rc without a finding"
+			continue
+		fi
 		left=""
 		while IFS= read -r f; do
 			[ -n "$f" ] || continue

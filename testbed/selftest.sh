@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The testbed's own tests: each judge of a stage is fed a deliberately
+# broken input that it must fail, and a good one that it must pass, so
+# that a stage cannot be green because its judge checks nothing.
+#
+#   - check.sh refuses a STAGES name that is no stage;
+#   - guest-check.sh fails a log in which a required KUnit suite did not
+#     run or lost cases, a test program skipped as a whole or was not
+#     run, a known failure passed, the innocent device lost a copy, or
+#     the kernel logged a DMAR fault or a WARNING;
+#   - demo-table.py fails a demo in which the series lost a copy in a
+#     mode where it must be hitless, a stock run lost nothing, or the
+#     statistics are missing;
+#   - count-ktap.sh counts a missing log as a failure.
+#
+# Writes "passed failed" to build/results/selftest.count.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$BUILD/results"
+count=$BUILD/results/selftest.count
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); printf 'ok %s\n' "$*" >&2; }
+nok() { failed=$((failed + 1)); printf 'not ok %s\n' "$*" >&2; }
+
+# expect 0|fail NAME CMD...: CMD must exit 0, or must exit non-zero.
+expect() {
+	local want=$1 name=$2 rc=0
+	shift 2
+	"$@" > "$work/out" 2>&1 || rc=$?
+	if { [ "$want" = 0 ] && ((rc == 0)); } ||
+	   { [ "$want" = fail ] && ((rc != 0)); }; then
+		ok "$name"
+	else
+		sed 's/^/    /' "$work/out" >&2
+		nok "$name (exit status $rc)"
+	fi
+}
+
+# check.sh: a name that is no stage.
+expect fail "check.sh refuses STAGES=no-such-stage" \
+	env STAGES=no-such-stage "$TESTBED/check.sh"
+
+# guest-check.sh: a good log, then one broken thing at a time.
+suite() {	# NAME CASES
+	local i
+	printf '    KTAP version 1\n    # Subtest: %s\n    1..%s\n' "$1" "$2"
+	for ((i = 1; i <= $2; i++)); do printf '    ok %d case%d\n' "$i" "$i"; done
+	printf 'ok 1 %s\n' "$1"
+}
+good_log() {
+	echo "KTAP version 1"
+	echo "1..2"
+	suite intel-iommu-entry 39
+	suite iommu-entry-sync 15
+	echo "==== GUEST up"
+	echo "==== BEGIN prog"
+	printf 'TAP version 13\n1..2\nok 1 first\nok 2 second\n'
+	echo "==== END prog rc=0"
+	echo "==== BEGIN vfio_iommufd_replace_test@edu"
+	printf 'TAP version 13\n1..1\nok 1 vfio_replace.default.dma_while_replacing\n'
+	echo "# replace-stats: variant=default seconds=5 copies=10 in_a=5 in_b=5 lost=0 torn=0 innocent_copies=4 innocent_bad=0"
+	echo "==== END vfio_iommufd_replace_test@edu rc=0"
+	echo "==== BEGIN dmesg"
+	echo "[    1.0] DMAR: IOMMU enabled"
+	echo "==== END dmesg rc=0"
+	echo "==== GUEST done"
+}
+guest_case() {	# WANT NAME SED-SCRIPT
+	good_log | sed "$3" > "$work/guest-selftest.log"
+	expect "$1" "guest-check: $2" \
+		"$TESTBED/guest-check.sh" "$work/guest-selftest.log" "$work/guest.count" ss
+}
+guest_case 0 "a good log passes" ''
+guest_case fail "a required KUnit suite that did not run" \
+	'/Subtest: iommu-entry-sync/s/iommu-entry-sync/other-suite/'
+guest_case fail "a required KUnit suite with fewer cases" \
+	's/^    1\.\.39$/    1..38/'
+guest_case fail "a failed KUnit case" 's/^    ok 7 case7$/    not ok 7 case7/'
+guest_case fail "a program that skipped as a whole" \
+	'/^==== BEGIN prog/,/^==== END prog/{s/^1\.\.2$/1..0 # SKIP no device/;/^ok /d;s/rc=0/rc=4/}'
+guest_case fail "a program that was not run" \
+	'/^==== BEGIN prog/,/^==== END prog/{/^TAP\|^1\.\.\|^ok /d;s/rc=0/rc=127/};/^==== BEGIN prog/a # prog: no device edu bound to vfio-pci'
+guest_case fail "a program that failed without a TAP result" \
+	'/^==== END prog/s/rc=0/rc=1/'
+guest_case fail "the innocent device lost a copy" 's/innocent_bad=0/innocent_bad=1/'
+guest_case fail "a DMAR fault in the kernel log" \
+	'/DMAR: IOMMU enabled/a [    2.0] DMAR: [DMA Write NO_PASID] Request device [00:03.0] fault addr 0x1000'
+guest_case fail "a WARNING in the kernel log" \
+	'/DMAR: IOMMU enabled/a [    2.0] WARNING: CPU: 0 PID: 1 at drivers/iommu/intel/pasid.c:1 x'
+guest_case fail "no kernel log dumped" '/^==== BEGIN dmesg/,/^==== END dmesg/d'
+guest_case fail "a known failure that passes" \
+	's/^ok 2 second$/ok 2 iommufd_ioas.no_domain.dmabuf_simple/'
+guest_case 0 "a known failure that fails is excused" \
+	'/^==== END prog/s/rc=0/rc=1/;s/^ok 2 second$/not ok 2 iommufd_ioas.no_domain.dmabuf_simple/'
+
+# count-ktap.sh: no log is a failure, not zero results.
+if [ "$("$TESTBED/count-ktap.sh" "$work/no-such.log")" = "0 1" ]; then
+	ok "count-ktap: a missing log counts as a failure"
+else
+	nok "count-ktap: a missing log counts as a failure"
+fi
+
+# demo-table.py: one mode, one device, one run each of stock and patched.
+demo_log() {	# KERNEL LOST QI ("none": no qi-stats line)
+	echo "==== BEGIN vfio_iommufd_replace_test@edu"
+	echo "# replace-stats: variant=default seconds=20 copies=1000 in_a=$((500 - $2)) in_b=500 lost=$2 torn=0 copy_errors=0 replaces=1000 replace_errors=0 lat_ns_min=1 lat_ns_median=30000 lat_ns_max=1 innocent_copies=0 innocent_bad=0"
+	[ "$3" = none ] || echo "# qi-stats: descriptors=3000 waits=2000$3"
+	echo "==== END vfio_iommufd_replace_test@edu rc=0"
+	echo "==== BEGIN dmesg"
+	echo "==== END dmesg rc=0"
+	echo "==== GUEST done"
+}
+demo_case() {	# WANT NAME STOCK-LOST PATCHED-LOST PATCHED-QI
+	mkdir -p "$work/demo"
+	demo_log stock "$3" "" > "$work/demo/demo-ss-stock-1.log"
+	demo_log patched "$4" "$5" > "$work/demo/demo-ss-patched-1.log"
+	expect "$1" "demo-table: $2" python3 "$TESTBED/demo-table.py" "$work/demo" \
+		1 20 ss edu "stock patched" ss 1800 "selftest"
+}
+demo_case 0 "stock losing, the series not, passes" 5 0 " via_tmp_did=0 tmp_did_missing=0"
+demo_case fail "the series losing a copy in a hitless mode" 5 1 " via_tmp_did=0 tmp_did_missing=0"
+demo_case fail "a stock run that lost nothing" 0 0 " via_tmp_did=0 tmp_did_missing=0"
+demo_case fail "missing invalidation statistics" 5 0 none
+demo_case fail "a replace that found no temporary DID" 5 0 " via_tmp_did=0 tmp_did_missing=3"
+
+echo "$passed $failed" > "$count"
+log "selftest: $passed passed, $failed failed"
+((failed == 0))
