@@ -3,13 +3,12 @@
 #
 # The table of make demo, from the boot logs demo.sh wrote:
 #   demo-table.py RESULTS RUNS SECONDS MODES DEVICES KERNELS HITLESS MIN_DMAS QEMU_ENV
-import re, statistics, sys
+import os, re, statistics, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kernel_log import DMAR_FAULT as fault, SPLAT as splat  # noqa: E402
 results, runs, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 modes, devices, kernels, hitless = (a.split() for a in sys.argv[4:8])
 min_dmas, env = int(sys.argv[8]), sys.argv[9]
-fault = re.compile(r"DMAR: \[DMA (Read|Write)")
-splat = re.compile(r"WARNING:|BUG:|Oops|Kernel panic|possible circular locking|"
-                   r"possible recursive locking|inconsistent lock state|KASAN:|UBSAN:")
 # DMAs per copy, at least: edu reads the source and writes the destination;
 # igb fetches a transmit descriptor, reads the frame, fetches a receive
 # descriptor and writes the frame (descriptor write-backs not counted).

@@ -24,8 +24,10 @@
 
 log_file=$1 count_file=$2 mode=${3:-ss}
 python3 - "$log_file" "$TESTBED/count-ktap.sh" "$TESTBED/guest/known-failures" "$mode" \
-	> "$count_file.detail" <<'PY'
+	"$TESTBED" > "$count_file.detail" <<'PY'
 import re, subprocess, sys, tempfile
+sys.path.insert(0, sys.argv[5])
+from kernel_log import BAD as bad, DMAR_ANY as dmar, DMAR_FAULT  # noqa: E402
 text = open(sys.argv[1], errors="replace").read().replace("\r", "")
 lines = text.split("\n")
 known, may_pass = {}, set()
@@ -148,10 +150,6 @@ if "kmemleak" in sections:
 # log dumped at the end: the log buffer may have dropped the boot's lines
 # by then, so both are read.
 kernel = boot + (sections.get("dmesg") or [])
-bad = re.compile(r"WARNING:|BUG:|Oops|Kernel panic|possible circular locking|"
-                 r"possible recursive locking|inconsistent lock state|KASAN:|"
-                 r"UBSAN:|DMAR: \[DMA (Read|Write)|DMAR: DRHD: handling fault|"
-                 r"unreferenced object")
 # vfio_pci_driver_test makes its device DMA to unmapped IOVAs on purpose
 # (memcpy_{from,to}_unmapped_iova): the DMAR faults logged between its
 # markers (guest/init writes them to the kernel log) are expected.
@@ -161,13 +159,11 @@ for l in kernel:
     if m:
         owner = m.group(2) if m.group(1) == "BEGIN" else None
     elif bad.search(l):
-        if owner and owner.startswith("vfio_pci_driver_test") and \
-           re.search(r"DMAR: \[DMA (Read|Write)|DMAR: DRHD: handling fault", l):
+        if owner and owner.startswith("vfio_pci_driver_test") and dmar.search(l):
             continue
         hits.append(l)
 # DMAR faults that a known gap of this mode causes (a disruptive replace)
 # are reported, not counted; anything else in the log still is.
-dmar = re.compile(r"DMAR: \[DMA (Read|Write)|DMAR: DRHD: handling fault")
 if "kernel-log:dmar-faults" in known:
     excused = [l for l in hits if dmar.search(l)]
     if excused:
@@ -179,6 +175,7 @@ if "dmesg" not in sections:
 for h in hits[:20]:
     print("  kernel: " + h.strip())
 report("kernel log clean", 0 if hits else 1, 1 if hits else 0)
+print(f"DMAR-FAULT-LINES {sum(1 for l in lines if DMAR_FAULT.search(l))}")
 print(f"TOTAL {total_p} {total_f}")
 PY
 kernel=$(basename "$log_file" .log)
@@ -188,11 +185,11 @@ rm -f "$stats"
 if grep -q '^# replace-stats:' "$log_file"; then
 	{
 		tr -d '\r' < "$log_file" | sed -n "s/^# replace-stats: /kernel=$kernel /p"
-		echo "# dmar-fault-lines: $(grep -cE 'DMAR: \[DMA (Read|Write)' "$log_file")"
+		echo "# dmar-fault-lines: $(awk '/^DMAR-FAULT-LINES/ {print $2}' "$count_file.detail")"
 	} > "$stats"
 	sed 's/^/replace: /' "$stats" >&2
 fi
-grep -v '^TOTAL' "$count_file.detail" >&2
+grep -vE '^(TOTAL|DMAR-FAULT-LINES)' "$count_file.detail" >&2
 awk '/^TOTAL/ {print $2, $3}' "$count_file.detail" > "$count_file"
 read -r p f < "$count_file"
 ((f == 0))
