@@ -838,8 +838,8 @@ static bool pasid_pair_forced(const struct pasid_entry *a,
 	unsigned int i;
 	bool first, second = false;
 
-	if (!pasid_pte_is_present((struct pasid_entry *)a) ||
-	    !pasid_pte_is_present((struct pasid_entry *)b))
+	if (!(a->val[0] & PASID_PTE_PRESENT) ||
+	    !(b->val[0] & PASID_PTE_PRESENT))
 		return false;
 	intel_pasid_get_used((const u128 *)a->val, (u128 *)ua);
 	intel_pasid_get_used((const u128 *)b->val, (u128 *)ub);
