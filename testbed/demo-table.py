@@ -33,8 +33,10 @@ for m in modes:
                 st = sec and re.search(r"^# replace-stats: (.*)$", sec.group(1), re.M)
                 qi = sec and re.search(r"^# qi-stats: descriptors=(\d+) waits=(-?\d+)"
                                       r"(?: via_tmp_did=(-?\d+) tmp_did_missing=(-?\d+))?$", sec.group(1), re.M)
-                if not done or not st or not qi or int(qi.group(2)) < 0:
-                    what = "replace-stats" if not st else "qi-stats"
+                drv = sec and re.search(r"^# drv-stats: calls=(\d+) bucket_ns=(\d+) hist=(\S*)$",
+                                        sec.group(1), re.M)
+                if not done or not st or not qi or int(qi.group(2)) < 0 or not drv:
+                    what = "replace-stats" if not st else "qi-stats" if not qi or int(qi.group(2)) < 0 else "drv-stats"
                     bad.append(f"{m} {k} run {r} {d}: no {what} (see {path})")
                     continue
                 s = dict(kv.split("=", 1) for kv in st.group(1).split())
@@ -46,6 +48,16 @@ for m in modes:
                 s["via_did"] = int(qi.group(3) or -1)
                 s["no_did"] = int(qi.group(4) or -1)
                 s["not_ok"] = len(re.findall(r"^not ok ", sec.group(1), re.M))
+                # Driver time per attach: {bucket start (ns): calls}.
+                width = int(drv.group(2))
+                s["drv"] = {}
+                for b in filter(None, drv.group(3).split(",")):
+                    lo, n = (int(x) for x in b.split(":"))
+                    s["drv"][lo + width // 2] = s["drv"].get(lo + width // 2, 0) + n
+                if sum(s["drv"].values()) != int(drv.group(1)) or not s["drv"]:
+                    bad.append(f"{m} {k} run {r} {d}: drv-stats holds {sum(s['drv'].values())} of "
+                               f"{drv.group(1)} calls (see {path})")
+                    continue
                 s["dmas"] = dmas_per_copy.get(d, 1) * s["copies"]
                 # Share of the run the replace thread spent in the ioctl,
                 # estimated from the median (the test reports no mean).
@@ -53,6 +65,19 @@ for m in modes:
                 rows.setdefault((m, d, k), []).append((r, s))
 
 us = lambda ns: f"{ns / 1000:.1f}"
+
+
+def quantile(hist, q):
+    """The bucket middle below which a share q of the calls lie."""
+    n, acc = sum(hist.values()), 0
+    for v in sorted(hist):
+        acc += hist[v]
+        if acc >= q * n:
+            return v
+    return 0
+
+
+
 cnt = lambda n: "-" if n < 0 else str(n)
 per = lambda a, b: a / b if b else 0.0
 print(f"VT-d domain replace under DMA: vfio_iommufd_replace_test, variant default, {seconds} s per device and run")
@@ -60,14 +85,17 @@ print(f"QEMU: {env}")
 print("copy = one transfer of the device (edu: reads 2 KiB, writes 2 KiB; igb: one loopback frame);")
 print("in A / in B = copies that landed whole in A's or B's destination page; lost = in neither,")
 print("torn = anything else; DMAR = fault lines in the boot's kernel log (all devices);")
-print("lat = replace ioctl median (us); busy = replaces x lat / run time (at most 100%), about the")
+print("lat, p99 = replace ioctl median and 99th percentile (us); drv, drv99 = median and 99th percentile")
+print("of the time spent in intel_iommu_attach_device() per call (us, 1-us buckets, every call of the test);")
+print("busy = replaces x lat / run time (at most 100%), about the")
 print("share of the run a replace was in progress; desc/rep, wait/rep = invalidation descriptors queued and CPU waits")
 print("(qi_submit_sync calls) per replace, counted over the whole test, set-up included;")
 print("viaT = PASID entry updates through a temporary DID (first-stage replaces), noT = updates")
 print("that needed one and had none (disruptive); '-' where the kernel has no such trace field.")
 print()
 hdr = (f"{'mode':10} {'device':6} {'kernel':8} {'run':>4} {'copies':>7} {'in A':>6} {'in B':>6} "
-       f"{'lost':>5} {'torn':>5} {'loss%':>6} {'DMAR':>5} {'replaces':>8} {'err':>4} {'lat':>6} "
+       f"{'lost':>5} {'torn':>5} {'loss%':>6} {'DMAR':>5} {'replaces':>8} {'err':>4} {'lat':>6} {'p99':>6} "
+       f"{'drv':>6} {'drv99':>6} "
        f"{'busy':>5} {'desc/rep':>8} {'wait/rep':>8} {'viaT':>8} {'noT':>4}")
 
 
@@ -75,7 +103,8 @@ def line(m, d, k, r, s):
     pct = 100.0 * (s["lost"] + s["torn"]) / max(s["copies"], 1)
     return (f"{m:10} {d:6} {k:8} {r:>4} {s['copies']:>7} {s['in_a']:>6} {s['in_b']:>6} {s['lost']:>5} "
             f"{s['torn']:>5} {pct:>5.1f}% {s['faults']:>5} {s['replaces']:>8} {s['replace_errors']:>4} "
-            f"{us(s['lat_ns_median']):>6} {s['busy']:>4.0f}% {per(s['descs'], s['replaces']):>8.2f} "
+            f"{us(s['lat_ns_median']):>6} {us(s['lat_ns_p99']):>6} {us(quantile(s['drv'], 0.5)):>6} "
+            f"{us(quantile(s['drv'], 0.99)):>6} {s['busy']:>4.0f}% {per(s['descs'], s['replaces']):>8.2f} "
             f"{per(s['waits'], s['replaces']):>8.2f} {cnt(s['via_did']):>8} {cnt(s['no_did']):>4}")
 
 
@@ -90,7 +119,14 @@ for (m, d, k), rs in rows.items():
     t = {key: sum(s[key] for _, s in rs) for key in keys}
     for key in ("via_did", "no_did"):
         t[key] = -1 if any(s[key] < 0 for _, s in rs) else sum(s[key] for _, s in rs)
+    # Over the runs: the median of the runs' ioctl medians and 99th
+    # percentiles, and the driver time of all calls of all runs.
     t["lat_ns_median"] = statistics.median(s["lat_ns_median"] for _, s in rs)
+    t["lat_ns_p99"] = statistics.median(s["lat_ns_p99"] for _, s in rs)
+    t["drv"] = {}
+    for _, s in rs:
+        for v, n in s["drv"].items():
+            t["drv"][v] = t["drv"].get(v, 0) + n
     t["busy"] = statistics.mean(s["busy"] for _, s in rs)
     tot[(m, d, k)] = t
     print(line(m, d, k, "all", t))
@@ -130,15 +166,20 @@ if "stock" in kernels:
             if losses and not sum(losses):
                 fail.append(f"{m} stock run {r} lost nothing on any device: no power to show the bug")
 print()
-print("patched / stock:")
+print("patched / stock, over all runs (waits, descriptors: per replace, patched vs stock):")
+print(f"  {'mode':10} {'device':6} {'ioctl med':>9} {'ioctl p99':>9} {'drv med':>8} {'drv p99':>8} "
+      f"{'waits':>11} {'descriptors':>11}")
+ratio = lambda a, b: f"{a / b:.2f}x" if b else "-"
 for m in modes:
     for d in devices:
         s, p = tot.get((m, d, "stock")), tot.get((m, d, "patched"))
-        if s and p and s["lat_ns_median"]:
-            print(f"  {m:10} {d:6} replace ioctl median {p['lat_ns_median'] / s['lat_ns_median']:.2f}x, "
-                  f"descriptors per replace {per(p['descs'], p['replaces']):.2f} vs "
-                  f"{per(s['descs'], s['replaces']):.2f}, waits per replace "
-                  f"{per(p['waits'], p['replaces']):.2f} vs {per(s['waits'], s['replaces']):.2f}")
+        if s and p:
+            print(f"  {m:10} {d:6} {ratio(p['lat_ns_median'], s['lat_ns_median']):>9} "
+                  f"{ratio(p['lat_ns_p99'], s['lat_ns_p99']):>9} "
+                  f"{ratio(quantile(p['drv'], 0.5), quantile(s['drv'], 0.5)):>8} "
+                  f"{ratio(quantile(p['drv'], 0.99), quantile(s['drv'], 0.99)):>8} "
+                  f"{per(p['waits'], p['replaces']):>5.2f} {per(s['waits'], s['replaces']):>5.2f} "
+                  f"{per(p['descs'], p['replaces']):>5.2f} {per(s['descs'], s['replaces']):>5.2f}")
 print(f"\nmodes in which the series must be hitless: {' '.join(hitless)}")
 rc = 0
 for b in bad:

@@ -105,19 +105,20 @@ else
 fi
 
 # demo-table.py: one mode, one device, one run each of stock and patched.
-demo_log() {	# KERNEL LOST QI ("none": no qi-stats line)
+demo_log() {	# KERNEL LOST QI ("none": no qi-stats line) DRV ("none": no drv-stats)
 	echo "==== BEGIN vfio_iommufd_replace_test@edu"
-	echo "# replace-stats: variant=default seconds=20 copies=1000 in_a=$((500 - $2)) in_b=500 lost=$2 torn=0 copy_errors=0 replaces=1000 replace_errors=0 lat_ns_min=1 lat_ns_median=30000 lat_ns_max=1 innocent_copies=0 innocent_bad=0"
+	echo "# replace-stats: variant=default seconds=20 copies=1000 in_a=$((500 - $2)) in_b=500 lost=$2 torn=0 copy_errors=0 replaces=1000 replace_errors=0 lat_ns_min=1 lat_ns_median=30000 lat_ns_p99=40000 lat_ns_max=1 innocent_copies=0 innocent_bad=0"
 	[ "$3" = none ] || echo "# qi-stats: descriptors=3000 waits=2000$3"
+	[ "${4:-}" = none ] || echo "# drv-stats: ${4:-calls=1000 bucket_ns=1000 hist=20000:990,31000:10}"
 	echo "==== END vfio_iommufd_replace_test@edu rc=0"
 	echo "==== BEGIN dmesg"
 	echo "==== END dmesg rc=0"
 	echo "==== GUEST done"
 }
-demo_case() {	# WANT NAME STOCK-LOST PATCHED-LOST PATCHED-QI
+demo_case() {	# WANT NAME STOCK-LOST PATCHED-LOST PATCHED-QI [PATCHED-DRV]
 	mkdir -p "$work/demo"
 	demo_log stock "$3" "" > "$work/demo/demo-ss-stock-1.log"
-	demo_log patched "$4" "$5" > "$work/demo/demo-ss-patched-1.log"
+	demo_log patched "$4" "$5" "${6:-}" > "$work/demo/demo-ss-patched-1.log"
 	expect "$1" "demo-table: $2" python3 "$TESTBED/demo-table.py" "$work/demo" \
 		1 20 ss edu "stock patched" ss 1800 "selftest"
 }
@@ -126,6 +127,11 @@ demo_case fail "the series losing a copy in a hitless mode" 5 1 " via_tmp_did=0 
 demo_case fail "a stock run that lost nothing" 0 0 " via_tmp_did=0 tmp_did_missing=0"
 demo_case fail "missing invalidation statistics" 5 0 none
 demo_case fail "a replace that found no temporary DID" 5 0 " via_tmp_did=0 tmp_did_missing=3"
+demo_case fail "no driver-time histogram" 5 0 " via_tmp_did=0 tmp_did_missing=0" none
+demo_case fail "a driver-time histogram short of its calls" 5 0 " via_tmp_did=0 tmp_did_missing=0" \
+	"calls=1000 bucket_ns=1000 hist=20000:990"
+demo_case fail "an empty driver-time histogram" 5 0 " via_tmp_did=0 tmp_did_missing=0" \
+	"calls=0 bucket_ns=1000 hist="
 
 echo "$passed $failed" > "$count"
 log "selftest: $passed passed, $failed failed"

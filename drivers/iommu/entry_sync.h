@@ -91,12 +91,26 @@ struct entry_sync_ops64 {
 /**
  * struct entry_sync_writer64 - one update of an entry made of 64-bit quanta
  * @ops: the entry format and the driver's callbacks
+ * @defer_last_sync: set by the caller to make the last sync of an update
+ *	itself.  The writer then returns with @sync_pending set instead of
+ *	calling @ops->sync() a last time, and the caller does what that call
+ *	would have done before anything relies on the new entry: typically
+ *	in the same submission to the hardware as the invalidation of what
+ *	the old entry translated, which saves a round trip.  Every earlier
+ *	sync must complete before the next store and is made by the writer.
+ * @sync_pending: a sync is owed for stores already made.  The writer sets
+ *	it; the caller clears it once it has made the sync.  A write that
+ *	starts with it set, an update chained to a deferred one, makes the
+ *	owed sync before its first store.
  *
  * Drivers embed this in a struct that gives @ops->sync the context it needs
- * to flush (the device, the table index, ...).
+ * to flush (the device, the table index, ...), zeroed before the first
+ * write.
  */
 struct entry_sync_writer64 {
 	const struct entry_sync_ops64 *ops;
+	bool defer_last_sync;
+	bool sync_pending;
 };
 
 /**
@@ -110,7 +124,8 @@ struct entry_sync_writer64 {
  * that reads each quantum atomically sees either the old entry or the new
  * entry (on the bits each one uses) or, only when no other order exists, a
  * non-valid entry.  Nothing is stored and nothing synced when @entry
- * already equals @target.
+ * already equals @target.  With @writer->defer_last_sync set, the last
+ * sync is left to the caller (see &struct entry_sync_writer64).
  *
  * Between two syncs the hardware may observe any subset of the stores made
  * in that window, in any order, so the library stores each quantum at most
@@ -166,9 +181,13 @@ struct entry_sync_ops128 {
 /**
  * struct entry_sync_writer128 - one update of an entry made of 128-bit quanta
  * @ops: the entry format and the driver's callbacks
+ * @defer_last_sync: as &entry_sync_writer64.defer_last_sync
+ * @sync_pending: as &entry_sync_writer64.sync_pending
  */
 struct entry_sync_writer128 {
 	const struct entry_sync_ops128 *ops;
+	bool defer_last_sync;
+	bool sync_pending;
 };
 
 /**

@@ -205,6 +205,7 @@ struct es_writer {
 	bool disrupted;			/* a view was non-valid */
 	bool torn;			/* a view was neither old nor target */
 	bool bad_store;			/* a store broke the store rules */
+	bool defer;			/* leave the last sync to the test */
 };
 
 /* The update in progress, for the entry_sync_stored() stub. */
@@ -412,6 +413,7 @@ static enum entry_sync_result es_write(struct kunit *test,
 			.sync = es_sync64,
 		};
 		ew->w64.ops = &ew->ops64;
+		ew->w64.defer_last_sync = ew->defer;
 		return entry_sync_write64(&ew->w64, (__le64 *)live,
 					  (const __le64 *)target);
 	}
@@ -427,12 +429,44 @@ static enum entry_sync_result es_write(struct kunit *test,
 		.sync = es_sync128,
 	};
 	ew->w128.ops = &ew->ops128;
+	ew->w128.defer_last_sync = ew->defer;
 	return entry_sync_write128(&ew->w128, (u128 *)live,
 				   (const u128 *)target);
 #else
 	kunit_skip(test, "no 128-bit entry_sync on this architecture");
 	return ENTRY_SYNC_INVALID;
 #endif
+}
+
+/*
+ * Set @ew up for an update from @from to @to.  What the walker has seen and
+ * the counts are kept, for an update chained to the previous one.
+ */
+static void es_prepare(struct kunit *test, const struct es_format *fmt,
+		       const struct es_cfg *from, const struct es_cfg *to,
+		       struct es_writer *ew)
+{
+	ew->test = test;
+	ew->fmt = fmt;
+	es_make(fmt, from, ew->old);
+	es_make(fmt, to, ew->target);
+	memset(ew->old_used, 0, sizeof(ew->old_used));
+	memset(ew->target_used, 0, sizeof(ew->target_used));
+	memset(ew->safe, 0, sizeof(ew->safe));
+	es_used(fmt, ew->old, ew->old_used);
+	es_used(fmt, ew->target, ew->target_used);
+	if (fmt->safe)
+		es_safe(fmt, ew->old, ew->target, ew->safe);
+}
+
+/* Whether the writer left a sync to its caller. */
+static bool es_pending(struct es_writer *ew)
+{
+#ifdef CONFIG_IOMMU_ENTRY_SYNC128
+	if (ew->fmt->width == 128)
+		return ew->w128.sync_pending;
+#endif
+	return ew->w64.sync_pending;
 }
 
 /*
@@ -449,14 +483,7 @@ static enum entry_sync_result es_run(struct kunit *test,
 	enum entry_sync_result ret;
 
 	memset(ew, 0, sizeof(*ew));
-	ew->test = test;
-	ew->fmt = fmt;
-	es_make(fmt, from, ew->old);
-	es_make(fmt, to, ew->target);
-	es_used(fmt, ew->old, ew->old_used);
-	es_used(fmt, ew->target, ew->target_used);
-	if (fmt->safe)
-		es_safe(fmt, ew->old, ew->target, ew->safe);
+	es_prepare(test, fmt, from, to, ew);
 	memcpy(live, ew->old, sizeof(live));
 	memcpy(target, ew->target, sizeof(target));
 	memcpy(ew->seen, ew->old, sizeof(ew->seen));
@@ -913,6 +940,69 @@ static void es_test_exhaustive(struct kunit *test)
 		   formats, n * n, views);
 }
 
+/*
+ * A caller that makes the last sync itself (defer_last_sync) gets every
+ * sync but the last of each update from the writer, and sync_pending set
+ * exactly when one is owed.  Updates chained on one writer, through every
+ * entry of the sweep and back to the first, make the owed sync before
+ * their first store: the walker model checks every view of every update,
+ * and the syncs add up to those of the same updates made one by one.
+ */
+static void es_test_defer_last_sync(struct kunit *test)
+{
+	struct es_cfg *cfgs = kunit_kcalloc(test, 32, sizeof(*cfgs), GFP_KERNEL);
+	struct es_writer *ew = kunit_kzalloc(test, sizeof(*ew), GFP_KERNEL);
+	struct es_writer *one = kunit_kzalloc(test, sizeof(*one), GFP_KERNEL);
+	u64 live[ES_WORDS] __aligned(16), target[ES_WORDS] __aligned(16);
+	unsigned int f, i, n, plain;
+
+	KUNIT_ASSERT_NOT_NULL(test, cfgs);
+	KUNIT_ASSERT_NOT_NULL(test, ew);
+	KUNIT_ASSERT_NOT_NULL(test, one);
+	n = es_all_cfgs(cfgs);
+
+	for (f = 0; f != ARRAY_SIZE(es_formats); f++) {
+		const struct es_format *fmt = &es_formats[f];
+
+		memset(ew, 0, sizeof(*ew));
+		ew->defer = true;
+		es_prepare(test, fmt, &cfgs[0], &cfgs[0], ew);
+		memcpy(live, ew->old, sizeof(live));
+		memcpy(ew->seen, ew->old, sizeof(ew->seen));
+		plain = 0;
+		for (i = 0; i != n; i++) {
+			const struct es_cfg *from = &cfgs[i];
+			const struct es_cfg *to = &cfgs[(i + 1) % n];
+			bool owed = es_pending(ew);
+			unsigned int before = ew->syncs;
+
+			es_run(test, fmt, from, to, one);
+			plain += one->syncs;
+
+			es_prepare(test, fmt, from, to, ew);
+			memcpy(target, ew->target, sizeof(target));
+			es_write(test, fmt, ew, live, target);
+			KUNIT_ASSERT_MEMEQ(test, live, target, sizeof(live));
+			/* The owed sync, then all but the last of this one. */
+			KUNIT_ASSERT_EQ_MSG(test, ew->syncs - before,
+					    owed && one->syncs ? one->syncs :
+					    one->syncs ? one->syncs - 1 : 0,
+					    "%u-bit quanta, valid %u, step %u",
+					    fmt->width, fmt->valid, i);
+			KUNIT_ASSERT_EQ(test, es_pending(ew),
+					owed || one->syncs);
+			KUNIT_ASSERT_FALSE_MSG(test, ew->torn || ew->bad_store,
+					       "%u-bit quanta, valid %u, step %u",
+					       fmt->width, fmt->valid, i);
+		}
+		/* The caller's sync. */
+		if (es_pending(ew))
+			es_sync(ew);
+		KUNIT_EXPECT_EQ(test, ew->syncs, plain);
+		KUNIT_EXPECT_MEMEQ(test, ew->seen, live, sizeof(live));
+	}
+}
+
 static struct kunit_case entry_sync_test_cases[] = {
 	KUNIT_CASE(es_test_same_entry_no_sync),
 	KUNIT_CASE(es_test_safe_bits_only),
@@ -929,6 +1019,7 @@ static struct kunit_case entry_sync_test_cases[] = {
 	KUNIT_CASE(es_test_invalid_format),
 	KUNIT_CASE(es_test_target_sets_unused_bits),
 	KUNIT_CASE(es_test_exhaustive),
+	KUNIT_CASE(es_test_defer_last_sync),
 	{}
 };
 

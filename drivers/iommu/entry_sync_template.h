@@ -17,30 +17,42 @@
 #define ES_MAX_QUANTA	(ENTRY_SYNC_MAX_BYTES / sizeof(ES_QUANTUM))
 
 /*
- * Store target[i] into entry[i] for each i in [@start, @end) that differs,
- * and return whether anything was stored.  The caller syncs afterwards;
- * until it does, the hardware may observe any subset of these stores, so
- * a caller only groups stores that are safe in any combination.
+ * Make the sync owed for the stores of the previous window, if any.  Syncs
+ * are made lazily, just before the first store of the next window, so that
+ * the last one of an update can be left to the caller (see
+ * &entry_sync_writer64.defer_last_sync); the order of stores and syncs is
+ * the same either way.
  */
-static bool ES_NS(entry_store)(ES_QUANTUM *entry, const ES_QUANTUM *target,
-			       unsigned int start, unsigned int end)
+static void ES_NS(entry_sync_owed)(struct ES_WRITER *writer)
 {
-	bool changed = false;
-	unsigned int i;
-
-	for (i = start; i < end; i++) {
-		if (entry[i] != target[i]) {
-			ES_STORE(target[i], &entry[i]);
-			changed = true;
-		}
+	if (writer->sync_pending) {
+		writer->sync_pending = false;
+		writer->ops->sync(writer);
 	}
-	return changed;
 }
 
-static void ES_NS(entry_sync_if)(struct ES_WRITER *writer, bool changed)
+/*
+ * One window: store target[i] into entry[i] for each quantum i in @quanta
+ * that differs.  Until the sync that closes the window, the hardware may
+ * observe any subset of these stores, so a caller only groups stores that
+ * are safe in any combination.  A window that stores nothing owes no sync.
+ */
+static void ES_NS(entry_store)(struct ES_WRITER *writer, ES_QUANTUM *entry,
+			       const ES_QUANTUM *target, unsigned long quanta)
 {
-	if (changed)
-		writer->ops->sync(writer);
+	bool stored = false;
+	unsigned int i;
+
+	for_each_set_bit(i, &quanta, writer->ops->num_quanta) {
+		if (entry[i] == target[i])
+			continue;
+		if (!stored)
+			ES_NS(entry_sync_owed)(writer);
+		ES_STORE(target[i], &entry[i]);
+		stored = true;
+	}
+	if (stored)
+		writer->sync_pending = true;
 }
 
 /*
@@ -91,9 +103,9 @@ ES_NS(entry_sync_write)(struct ES_WRITER *writer,
 	unsigned int n = writer->ops->num_quanta;
 	unsigned int valid = writer->ops->valid_quantum;
 	ES_QUANTUM unused_update[ES_MAX_QUANTA];
+	enum entry_sync_result result;
+	unsigned long all, diff;
 	unsigned int critical;
-	unsigned long diff;
-	bool changed;
 
 	/*
 	 * ENTRY_SYNC_FORMAT*() checks the format at build time; this catches
@@ -112,17 +124,16 @@ ES_NS(entry_sync_write)(struct ES_WRITER *writer,
 	 */
 	dma_wmb();
 
+	all = GENMASK(n - 1, 0);
 	diff = ES_NS(entry_diff)(writer, entry, target, unused_update);
 	if (!diff) {
 		/*
 		 * The hardware may see any mix of old and new quanta: the bits
 		 * that differ are unused or safe in both entries.
 		 */
-		ES_NS(entry_sync_if)(writer, ES_NS(entry_store)(entry, target, 0, n));
-		return ENTRY_SYNC_UNCHANGED;
-	}
-
-	if (is_power_of_2(diff)) {
+		ES_NS(entry_store)(writer, entry, target, all);
+		result = ENTRY_SYNC_UNCHANGED;
+	} else if (is_power_of_2(diff)) {
 		/*
 		 * Hitless.  First set every bit the current entry ignores, so
 		 * that only the critical quantum still differs in used bits;
@@ -134,31 +145,28 @@ ES_NS(entry_sync_write)(struct ES_WRITER *writer,
 		 */
 		critical = __ffs(diff);
 		unused_update[critical] = entry[critical];
-		ES_NS(entry_sync_if)(writer,
-				     ES_NS(entry_store)(entry, unused_update, 0, n));
-		ES_NS(entry_sync_if)(writer,
-				     ES_NS(entry_store)(entry, target, critical,
-							critical + 1));
-		ES_NS(entry_sync_if)(writer, ES_NS(entry_store)(entry, target, 0, n));
-		return ENTRY_SYNC_HITLESS;
+		ES_NS(entry_store)(writer, entry, unused_update, all);
+		ES_NS(entry_store)(writer, entry, target, BIT(critical));
+		ES_NS(entry_store)(writer, entry, target, all);
+		result = ENTRY_SYNC_HITLESS;
+	} else {
+		/*
+		 * Disruptive.  Make the entry non-valid by zeroing its valid
+		 * quantum, fill every other quantum (before and after the
+		 * valid one, in one window) while the hardware ignores them,
+		 * and make the entry valid with its final contents in a last
+		 * atomic store.
+		 */
+		unused_update[valid] = 0;
+		ES_NS(entry_store)(writer, entry, unused_update, BIT(valid));
+		ES_NS(entry_store)(writer, entry, target, all & ~BIT(valid));
+		ES_NS(entry_store)(writer, entry, target, BIT(valid));
+		result = ENTRY_SYNC_DISRUPTIVE;
 	}
 
-	/*
-	 * Disruptive.  Make the entry non-valid by zeroing its valid quantum,
-	 * fill every other quantum (before and after the valid one, with a
-	 * single sync) while the hardware ignores them, and make the entry
-	 * valid with its final contents in a last atomic store.
-	 */
-	unused_update[valid] = 0;
-	ES_NS(entry_sync_if)(writer,
-			     ES_NS(entry_store)(entry, unused_update, valid,
-						valid + 1));
-	changed = ES_NS(entry_store)(entry, target, 0, valid);
-	changed |= ES_NS(entry_store)(entry, target, valid + 1, n);
-	ES_NS(entry_sync_if)(writer, changed);
-	ES_NS(entry_sync_if)(writer,
-			     ES_NS(entry_store)(entry, target, valid, valid + 1));
-	return ENTRY_SYNC_DISRUPTIVE;
+	if (!writer->defer_last_sync)
+		ES_NS(entry_sync_owed)(writer);
+	return result;
 }
 
 #undef ES_MAX_QUANTA

@@ -13,6 +13,7 @@
  * checked the same way with 64-bit quanta, which covers every view a 128-bit
  * reader can have of it.
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/bitfield.h>
 #include <linux/string.h>
@@ -1151,6 +1152,235 @@ static void pasid_test_used_bits_oracle(struct kunit *test)
 	}
 }
 
+/*
+ * The invalidation descriptors of one update, as the driver submits them:
+ * qi_submit_sync() is replaced by a recorder, and the writer runs on an
+ * entry of the test's own, for an IOMMU that exists only as a structure
+ * (coherent, caching mode as the case asks).
+ */
+#define DESC_PASID	5
+#define DESC_TMP_DID	9
+#define DESC_CALLS	4
+#define DESC_MAX	8
+
+struct desc_record {
+	unsigned int calls;
+	unsigned int count[DESC_CALLS];
+	struct qi_desc desc[DESC_CALLS][DESC_MAX];
+};
+
+static struct desc_record *desc_rec;
+
+static int desc_record_submit(struct intel_iommu *iommu, struct qi_desc *desc,
+			      unsigned int count, unsigned long options)
+{
+	struct desc_record *r = desc_rec;
+
+	if (r->calls < DESC_CALLS) {
+		r->count[r->calls] = count;
+		memcpy(r->desc[r->calls], desc,
+		       min(count, DESC_MAX) * sizeof(*desc));
+	}
+	r->calls++;
+	return 0;
+}
+
+static struct intel_iommu *desc_setup(struct kunit *test, bool caching_mode)
+{
+	struct intel_iommu *iommu;
+
+	iommu = kunit_kzalloc(test, sizeof(*iommu), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, iommu);
+	iommu->qi = kunit_kzalloc(test, sizeof(*iommu->qi), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, iommu->qi);
+	desc_rec = kunit_kzalloc(test, sizeof(*desc_rec), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, desc_rec);
+	spin_lock_init(&iommu->lock);
+	iommu->ecap = 1;			/* coherent */
+	iommu->cap = caching_mode ? BIT_ULL(7) : 0;
+	kunit_activate_static_stub(test, qi_submit_sync, desc_record_submit);
+	return iommu;
+}
+
+static struct qi_desc desc_pc(u16 did)
+{
+	return (struct qi_desc){
+		.qw0 = QI_PC_DID(did) | QI_PC_GRAN(QI_PC_PASID_SEL) |
+		       QI_PC_PASID(DESC_PASID) | QI_PC_TYPE,
+	};
+}
+
+static struct qi_desc desc_fence(struct intel_iommu *iommu)
+{
+	struct qi_desc d;
+
+	qi_desc_fence(iommu, &d);
+	return d;
+}
+
+static struct qi_desc desc_iotlb(struct intel_iommu *iommu, u16 did)
+{
+	struct qi_desc d = {};
+
+	qi_desc_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH, &d);
+	return d;
+}
+
+static struct qi_desc desc_piotlb(u16 did)
+{
+	struct qi_desc d = {};
+
+	qi_desc_piotlb_all(did, DESC_PASID, &d);
+	return d;
+}
+
+/* Submission @call was @want, descriptor for descriptor. */
+static void desc_expect(struct kunit *test, unsigned int call,
+			const struct qi_desc *want, unsigned int n)
+{
+	unsigned int i;
+
+	KUNIT_ASSERT_LT_MSG(test, call, desc_rec->calls, "submission %u", call);
+	KUNIT_ASSERT_EQ_MSG(test, desc_rec->count[call], n,
+			    "descriptors in submission %u", call);
+	for (i = 0; i != n; i++)
+		KUNIT_EXPECT_MEMEQ_MSG(test, &desc_rec->desc[call][i], &want[i],
+				       sizeof(*want),
+				       "submission %u, descriptor %u", call, i);
+}
+
+/* Update @live from its contents to @to, with iommu->lock held as asked. */
+static int desc_write(struct kunit *test, struct intel_iommu *iommu,
+		      struct pasid_entry *live, const struct pasid_entry *to,
+		      u16 tmp_did)
+{
+	struct device *dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	if (!intel_iommu_store128())
+		kunit_skip(test, "no CMPXCHG16B: the 64-bit writer plans otherwise");
+	spin_lock(&iommu->lock);
+	return intel_pasid_write_unlock(iommu, dev, DESC_PASID, live, to,
+					tmp_did);
+}
+
+/*
+ * A second-stage replace with a new DID: one store of quantum 0, and its
+ * sync goes in the submission of the IOTLB invalidation, behind a fence:
+ * one CPU wait, with caching mode or without.
+ */
+static void pasid_test_descs_ss_replace(struct kunit *test)
+{
+	bool cm;
+
+	for (cm = false; ; cm = true) {
+		struct intel_iommu *iommu = desc_setup(test, cm);
+		struct pasid_entry *live = kunit_kzalloc(test, sizeof(*live),
+							 GFP_KERNEL);
+		struct pasid_entry to = pasid_ss(PT_B, DID_B, false);
+		struct qi_desc want[] = {
+			desc_pc(DID_A), desc_pc(DID_B), desc_fence(iommu),
+			desc_iotlb(iommu, DID_A),
+		};
+
+		KUNIT_ASSERT_NOT_NULL(test, live);
+		*live = pasid_ss(PT_A, DID_A, false);
+		KUNIT_ASSERT_EQ(test, desc_write(test, iommu, live, &to, 0), 0);
+		KUNIT_EXPECT_MEMEQ(test, live, &to, sizeof(to));
+		KUNIT_ASSERT_EQ(test, desc_rec->calls, 1);
+		desc_expect(test, 0, want, ARRAY_SIZE(want));
+		if (cm)
+			break;
+	}
+}
+
+/*
+ * A first-stage replace through the temporary DID: the syncs after the
+ * first two steps are waited for, as the next store depends on each (the
+ * PASID cache of the DIDs the entry had since the previous sync), and the
+ * last one goes with the IOTLB invalidation of the old DID and of the
+ * temporary one: three CPU waits.
+ */
+static void pasid_test_descs_fs_replace_tmp_did(struct kunit *test)
+{
+	struct intel_iommu *iommu = desc_setup(test, false);
+	struct pasid_entry *live = kunit_kzalloc(test, sizeof(*live),
+						 GFP_KERNEL);
+	struct pasid_entry to = pasid_fs(S1_B, DID_B, 0);
+	struct qi_desc first[] = { desc_pc(DID_A), desc_pc(DESC_TMP_DID) };
+	struct qi_desc second[] = { desc_pc(DESC_TMP_DID) };
+	struct qi_desc last[] = {
+		desc_pc(DESC_TMP_DID), desc_pc(DID_B), desc_fence(iommu),
+		desc_piotlb(DID_A), desc_piotlb(DESC_TMP_DID),
+	};
+
+	KUNIT_ASSERT_NOT_NULL(test, live);
+	*live = pasid_fs(S1_A, DID_A, 0);
+	KUNIT_ASSERT_EQ(test, desc_write(test, iommu, live, &to, DESC_TMP_DID),
+			0);
+	KUNIT_EXPECT_MEMEQ(test, live, &to, sizeof(to));
+	KUNIT_ASSERT_EQ(test, desc_rec->calls, 3);
+	desc_expect(test, 0, first, ARRAY_SIZE(first));
+	desc_expect(test, 1, second, ARRAY_SIZE(second));
+	desc_expect(test, 2, last, ARRAY_SIZE(last));
+}
+
+/*
+ * Installing an entry: without caching mode the IOMMU holds no copy of a
+ * non-present entry, and nothing is submitted; with it, the PASID cache and
+ * the IOTLB of the new DID are invalidated, in one submission.
+ */
+static void pasid_test_descs_install(struct kunit *test)
+{
+	bool cm;
+
+	for (cm = false; ; cm = true) {
+		struct intel_iommu *iommu = desc_setup(test, cm);
+		struct pasid_entry *live = kunit_kzalloc(test, sizeof(*live),
+							 GFP_KERNEL);
+		struct pasid_entry to = pasid_ss(PT_B, DID_B, false);
+		struct qi_desc want[] = {
+			desc_pc(DID_B), desc_fence(iommu), desc_piotlb(DID_B),
+		};
+
+		KUNIT_ASSERT_NOT_NULL(test, live);
+		KUNIT_ASSERT_EQ(test, desc_write(test, iommu, live, &to, 0), 0);
+		KUNIT_EXPECT_MEMEQ(test, live, &to, sizeof(to));
+		if (!cm) {
+			KUNIT_EXPECT_EQ(test, desc_rec->calls, 0);
+			continue;
+		}
+		KUNIT_ASSERT_EQ(test, desc_rec->calls, 1);
+		desc_expect(test, 0, want, ARRAY_SIZE(want));
+		break;
+	}
+}
+
+/*
+ * Legacy mode: the invalidations after a context entry changed, the
+ * context cache of the requester ID and the IOTLB of the old DID, in one
+ * submission with a fence between them.
+ */
+static void context_test_descs_flush(struct kunit *test)
+{
+	struct intel_iommu *iommu = desc_setup(test, false);
+	struct device_domain_info *info;
+	u16 sid = PCI_DEVID(1, PCI_DEVFN(2, 3));
+	struct qi_desc want[3];
+
+	info = kunit_kzalloc(test, sizeof(*info), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, info);
+	info->iommu = iommu;
+	qi_desc_context(DID_A, sid, DMA_CCMD_MASK_NOBIT, DMA_CCMD_DEVICE_INVL,
+			&want[0]);
+	want[1] = desc_fence(iommu);
+	want[2] = desc_iotlb(iommu, DID_A);
+
+	intel_context_flush_no_pasid(info, NULL, DID_A, sid);
+	KUNIT_ASSERT_EQ(test, desc_rec->calls, 1);
+	desc_expect(test, 0, want, ARRAY_SIZE(want));
+}
+
 static struct kunit_case intel_iommu_entry_test_cases[] = {
 	KUNIT_CASE(pasid_test_install_ss),
 	KUNIT_CASE(pasid_test_install_fs),
@@ -1191,6 +1421,10 @@ static struct kunit_case intel_iommu_entry_test_cases[] = {
 	KUNIT_CASE(pasid_test_fallback64),
 	KUNIT_CASE(pasid_test_fallback64_planned),
 	KUNIT_CASE(context_test_fallback64),
+	KUNIT_CASE(pasid_test_descs_ss_replace),
+	KUNIT_CASE(pasid_test_descs_fs_replace_tmp_did),
+	KUNIT_CASE(pasid_test_descs_install),
+	KUNIT_CASE(context_test_descs_flush),
 	{}
 };
 

@@ -35,7 +35,8 @@
  *
  *   # replace-stats: variant=V seconds=N copies=N in_a=N in_b=N lost=N
  *     torn=N copy_errors=N replaces=N replace_errors=N lat_ns_min=N
- *     lat_ns_median=N lat_ns_max=N innocent_copies=N innocent_bad=N
+ *     lat_ns_median=N lat_ns_p99=N lat_ns_max=N innocent_copies=N
+ *     innocent_bad=N
  *
  * (on one line) for scripts to collect.
  */
@@ -796,7 +797,7 @@ TEST_F_TIMEOUT(vfio_replace, dma_while_replacing, REPLACE_TIMEOUT)
 	};
 	pthread_t thread, bthread;
 	u64 deadline;
-	u64 median = 0;
+	u64 median = 0, p99 = 0;
 
 	r.lat_ns = calloc(MAX_LAT_SAMPLES, sizeof(*r.lat_ns));
 	ASSERT_NE(NULL, r.lat_ns);
@@ -823,6 +824,7 @@ TEST_F_TIMEOUT(vfio_replace, dma_while_replacing, REPLACE_TIMEOUT)
 	if (r.nr_lat) {
 		qsort(r.lat_ns, r.nr_lat, sizeof(*r.lat_ns), cmp_u32);
 		median = r.lat_ns[r.nr_lat / 2];
+		p99 = r.lat_ns[r.nr_lat * 99 / 100];
 	} else {
 		r.lat_min = 0;
 	}
@@ -839,6 +841,7 @@ TEST_F_TIMEOUT(vfio_replace, dma_while_replacing, REPLACE_TIMEOUT)
 		{ "replace_errors", r.errors },
 		{ "lat_ns_min", r.lat_min },
 		{ "lat_ns_median", median },
+		{ "lat_ns_p99", p99 },
 		{ "lat_ns_max", r.lat_max },
 		{ "innocent_copies", b.stats.copies },
 		{ "innocent_bad", b.stats.copies - b.stats.in[0] },
