@@ -639,6 +639,37 @@ static void pasid_test_replace_did_adopt(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, shared.leaked);
 }
 
+/*
+ * The new domain's own DID as the temporary one, when nothing else uses it
+ * (domain_get_replace_did()): (old DID, old table) -> (new DID, old table)
+ * -> (new DID, new table), two steps.  Isolated while the new DID has no
+ * other user, with a device still on the old DID; a device on the new DID
+ * would hit the old table's translations.
+ */
+static void pasid_test_replace_did_new_private(struct kunit *test)
+{
+	struct pasid_entry from = pasid_fs(S1_A, DID_A, 0);
+	struct pasid_entry to = pasid_fs(S1_B, DID_B, 0);
+	struct iotlb_tag users[2] = {
+		pasid_view_tag(from.val), pasid_view_tag(to.val),
+	};
+	struct iotlb_model alone = { .users = users, .nr_users = 1 };
+	struct iotlb_model shared = { .users = users, .nr_users = 2 };
+	struct pasid_entry steps[3];
+	unsigned int syncs;
+	int n;
+
+	n = intel_pasid_replace_steps(&from, &to, DID_B, 2, steps);
+	KUNIT_ASSERT_EQ(test, n, 3);
+	KUNIT_EXPECT_MEMEQ(test, &steps[1], &to, sizeof(to));
+	KUNIT_EXPECT_EQ(test, pasid_run_steps(test, &from, steps, n, false,
+					      &alone, &syncs), HITLESS);
+	KUNIT_EXPECT_EQ(test, syncs, 2);
+	KUNIT_EXPECT_FALSE(test, alone.leaked);
+	pasid_run_steps(test, &from, steps, n, false, &shared, &syncs);
+	KUNIT_EXPECT_TRUE(test, shared.leaked);
+}
+
 static void pasid_test_fs_to_fs_same_did(struct kunit *test)
 {
 	struct pasid_entry from = pasid_fs(S1_A, FLPT_DEFAULT_DID, 0);
@@ -1257,6 +1288,7 @@ static int desc_write(struct kunit *test, struct intel_iommu *iommu,
 	struct device *dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, dev);
+	dev->init_name = "kunit";
 	if (!intel_iommu_store128())
 		kunit_skip(test, "no CMPXCHG16B: the 64-bit writer plans otherwise");
 	spin_lock(&iommu->lock);
@@ -1323,6 +1355,31 @@ static void pasid_test_descs_fs_replace_tmp_did(struct kunit *test)
 	desc_expect(test, 0, first, ARRAY_SIZE(first));
 	desc_expect(test, 1, second, ARRAY_SIZE(second));
 	desc_expect(test, 2, last, ARRAY_SIZE(last));
+}
+
+/*
+ * The same replace through the new domain's own DID (nothing else uses it):
+ * two steps, two CPU waits.
+ */
+static void pasid_test_descs_fs_replace_new_did(struct kunit *test)
+{
+	struct intel_iommu *iommu = desc_setup(test, false);
+	struct pasid_entry *live = kunit_kzalloc(test, sizeof(*live),
+						 GFP_KERNEL);
+	struct pasid_entry to = pasid_fs(S1_B, DID_B, 0);
+	struct qi_desc first[] = { desc_pc(DID_A), desc_pc(DID_B) };
+	struct qi_desc last[] = {
+		desc_pc(DID_B), desc_fence(iommu), desc_piotlb(DID_A),
+		desc_piotlb(DID_B),
+	};
+
+	KUNIT_ASSERT_NOT_NULL(test, live);
+	*live = pasid_fs(S1_A, DID_A, 0);
+	KUNIT_ASSERT_EQ(test, desc_write(test, iommu, live, &to, DID_B), 0);
+	KUNIT_EXPECT_MEMEQ(test, live, &to, sizeof(to));
+	KUNIT_ASSERT_EQ(test, desc_rec->calls, 2);
+	desc_expect(test, 0, first, ARRAY_SIZE(first));
+	desc_expect(test, 1, last, ARRAY_SIZE(last));
 }
 
 /*
@@ -1399,6 +1456,7 @@ static struct kunit_case intel_iommu_entry_test_cases[] = {
 	KUNIT_CASE(pasid_test_isolation_pointer_first),
 	KUNIT_CASE(pasid_test_replace_did_fallback),
 	KUNIT_CASE(pasid_test_replace_did_adopt),
+	KUNIT_CASE(pasid_test_replace_did_new_private),
 	KUNIT_CASE(pasid_test_fs_to_fs_same_did),
 	KUNIT_CASE(pasid_test_fs_page_snoop),
 	KUNIT_CASE(pasid_test_pt_to_ss),
@@ -1423,6 +1481,7 @@ static struct kunit_case intel_iommu_entry_test_cases[] = {
 	KUNIT_CASE(context_test_fallback64),
 	KUNIT_CASE(pasid_test_descs_ss_replace),
 	KUNIT_CASE(pasid_test_descs_fs_replace_tmp_did),
+	KUNIT_CASE(pasid_test_descs_fs_replace_new_did),
 	KUNIT_CASE(pasid_test_descs_install),
 	KUNIT_CASE(context_test_descs_flush),
 	{}
