@@ -90,8 +90,9 @@ print("of the time spent in intel_iommu_attach_device() per call (us, 1-us bucke
 print("busy = replaces x lat / run time (at most 100%), about the")
 print("share of the run a replace was in progress; desc/rep, wait/rep = invalidation descriptors queued and CPU waits")
 print("(qi_submit_sync calls) per replace, counted over the whole test, set-up included;")
-print("viaT = PASID entry updates through a temporary DID (first-stage replaces), noT = updates")
-print("that needed one and had none (disruptive); '-' where the kernel has no such trace field.")
+print("viaT = PASID entry updates through an intermediate DID (first-stage replaces: a temporary DID,")
+print("or the new domain's own when nothing else uses it), noT = updates that needed one and had none")
+print("(disruptive); '-' where the kernel has no such trace field.")
 print()
 hdr = (f"{'mode':10} {'device':6} {'kernel':8} {'run':>4} {'copies':>7} {'in A':>6} {'in B':>6} "
        f"{'lost':>5} {'torn':>5} {'loss%':>6} {'DMAR':>5} {'replaces':>8} {'err':>4} {'lat':>6} {'p99':>6} "

@@ -16,7 +16,15 @@ src=$CACHE/base/linux-source
 repo=$CACHE/base/linux.git
 version=$(cat "$CACHE/base/VERSION")
 
-# The base repository is made once and cloned from then on.
+# The base repository is made once and cloned from then on, and made again
+# if it holds another base than the unpacked tree, which the stock kernel
+# of the demo is built from.
+subject="Linux $version (Debian $BASE_PKG)"
+if git -C "$repo" rev-parse -q --verify refs/heads/base >/dev/null 2>&1 &&
+   [ "$(git -C "$repo" log -1 --format=%s base)" != "$subject" ]; then
+	log "$repo holds '$(git -C "$repo" log -1 --format=%s base)', not '$subject': making it again"
+	rm -rf "$repo"
+fi
 if ! git -C "$repo" rev-parse -q --verify refs/heads/base >/dev/null 2>&1; then
 	log "creating the base commit in $repo (once)"
 	rm -rf "$repo.tmp"
@@ -36,7 +44,7 @@ PY
 	GIT_COMMITTER_NAME=${BASE_AUTHOR% <*} GIT_COMMITTER_EMAIL=base@invalid \
 	GIT_AUTHOR_DATE=$BASE_DATE GIT_COMMITTER_DATE=$BASE_DATE \
 		git -C "$repo.tmp" --work-tree="$src" commit -q --no-verify \
-			-m "Linux $version (Debian $BASE_PKG)"
+			-m "$subject"
 	mv "$repo.tmp" "$repo"
 fi
 base=$(git -C "$repo" rev-parse base)
