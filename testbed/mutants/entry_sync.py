@@ -17,11 +17,9 @@ MUTANTS = {
         "the critical quantum is zeroed before its real store, in the same "
         "sync window",
         T,
-        "\t\tES_NS(entry_sync_if)(writer,\n"
-        "\t\t\t\t     ES_NS(entry_store)(entry, target, critical,\n",
+        "\t\tES_NS(entry_store)(writer, entry, target, BIT(critical));\n",
         "\t\tES_STORE((ES_QUANTUM)0, &entry[critical]);\n"
-        "\t\tES_NS(entry_sync_if)(writer,\n"
-        "\t\t\t\t     ES_NS(entry_store)(entry, target, critical,\n",
+        "\t\tES_NS(entry_store)(writer, entry, target, BIT(critical));\n",
     ),
     "split-128-store": (
         "a 128-bit quantum is stored as two 64-bit halves",
@@ -47,7 +45,20 @@ MUTANTS = {
         "if (WARN_ON_ONCE(!n || n > ES_MAX_QUANTA || valid >= n))",
         "if (WARN_ON_ONCE(!n || n > ES_MAX_QUANTA))",
     ),
-    "no-unused-target-warning": (
+    "owed-sync-dropped": (
+        "an update chained to a deferred one drops the sync it owes "
+        "instead of making it before its first store",
+        T,
+        "\tdma_wmb();\n",
+        "\tdma_wmb();\n\twriter->sync_pending = false;\n",
+    ),
+    "deferred-sync-made": (
+        "the last sync is made although the caller asked to make it itself",
+        T,
+        "\tif (!writer->defer_last_sync)\n\t\tES_NS(entry_sync_owed)(writer);\n",
+        "\tES_NS(entry_sync_owed)(writer);\n",
+    ),
+        "no-unused-target-warning": (
         "a target that sets bits its mode does not use draws no warning",
         T,
         "\t\tWARN_ON_ONCE(target[i] & ~target_used[i]);\n",
