@@ -867,12 +867,15 @@ static bool pasid_pair_forced(const struct pasid_entry *a,
 static void pasid_all_pairs_planned(struct kunit *test, bool words64)
 {
 	const char * const *name = pasid_set_name;
-	struct pasid_entry set[PASID_SET_SIZE];
 	unsigned int i, j, forced = 0;
+	struct pasid_entry *set;
 
+	/* Off the stack, which KASAN builds make tight here. */
+	set = kunit_kcalloc(test, PASID_SET_SIZE, sizeof(*set), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, set);
 	pasid_set_build(set);
-	for (i = 0; i != ARRAY_SIZE(set); i++) {
-		for (j = 0; j != ARRAY_SIZE(set); j++) {
+	for (i = 0; i != PASID_SET_SIZE; i++) {
+		for (j = 0; j != PASID_SET_SIZE; j++) {
 			struct iotlb_tag users[2] = {
 				pasid_view_tag(set[i].val),
 				pasid_view_tag(set[j].val),
