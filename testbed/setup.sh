@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
-      rsync kmod dwarves ccache sparse python3 python3-ply python3-git
+      rsync kmod dwarves ccache python3 python3-ply python3-git
       gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-riscv64-linux-gnu qemu-system-x86 qemu-system-arm ipxe-qemu
       busybox-static libcap-dev uuid-dev file debian-archive-keyring)
 missing=()
