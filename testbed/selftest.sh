@@ -133,6 +133,33 @@ demo_case fail "a driver-time histogram short of its calls" 5 0 " via_tmp_did=0 
 demo_case fail "an empty driver-time histogram" 5 0 " via_tmp_did=0 tmp_did_missing=0" \
 	"calls=0 bucket_ns=1000 hist="
 
+# check-known-failures.sh: every excused case must fail on the stock kernel.
+kf_log() {	# the stock boot's log, with CASE passing if given
+	echo "==== GUEST up"
+	echo "==== BEGIN iommufd"
+	echo "1..9"
+	echo "ok 1 iommufd_ioas.no_domain.basic"
+	i=2
+	while IFS=$'\t' read -r name _; do
+		case "$name" in ''|'#'*) continue ;; esac
+		if [ "$name" = "${1:-}" ]; then echo "ok $i $name"; else echo "not ok $i $name"; fi
+		i=$((i + 1))
+	done < "$TESTBED/guest/known-failures"
+	echo "==== END iommufd rc=1"
+	echo "==== GUEST done"
+}
+kf_log > "$work/kf-good.log"
+kf_log iommufd_ioas.mock_domain.dmabuf_revoke > "$work/kf-pass.log"
+head -n 3 "$work/kf-good.log" > "$work/kf-cut.log"
+expect 0 "check-known-failures: every excused case fails on stock" \
+	"$TESTBED/check-known-failures.sh" "$work/kf-good.log"
+expect fail "check-known-failures: an excused case passes on stock" \
+	"$TESTBED/check-known-failures.sh" "$work/kf-pass.log"
+expect fail "check-known-failures: a stock boot that did not finish" \
+	"$TESTBED/check-known-failures.sh" "$work/kf-cut.log"
+expect fail "check-known-failures: no stock log" \
+	"$TESTBED/check-known-failures.sh" "$work/no-such.log"
+
 echo "$passed $failed" > "$count"
 log "selftest: $passed passed, $failed failed"
 ((failed == 0))
