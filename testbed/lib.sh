@@ -27,6 +27,17 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Apply the patch file $2 to the git tree $1 with "git am", committer ==
+# author and committer date == author date, so that the same patches always
+# give the same commit hashes (tree.sh, lint.sh bisect).
+am_patch() {
+	local info
+	info=$(git mailinfo /dev/null /dev/null < "$2")
+	GIT_COMMITTER_NAME=$(sed -n 's/^Author: //p' <<<"$info") \
+	GIT_COMMITTER_EMAIL=$(sed -n 's/^Email: //p' <<<"$info") \
+		git -C "$1" am -q --committer-date-is-author-date "$2"
+}
+
 # The Debian mirror for the private apt lists: $DEBIAN_MIRROR, else the
 # Debian archive the system already uses.
 debian_mirror() {

@@ -137,10 +137,7 @@ bisect)
 	git -C "$dir" checkout -q -f base
 	# Apply the series one patch at a time, building after each.
 	for p in $(patches); do
-		info=$(git mailinfo /dev/null /dev/null < "$TOP/patches/$p")
-		GIT_COMMITTER_NAME=$(sed -n 's/^Author: //p' <<<"$info") \
-		GIT_COMMITTER_EMAIL=$(sed -n 's/^Email: //p' <<<"$info") \
-			git -C "$dir" am -q --committer-date-is-author-date "$TOP/patches/$p" ||
+		am_patch "$dir" "$TOP/patches/$p" ||
 			die "patch does not apply: patches/$p"
 		for arch in x86_64 arm64; do
 			case $arch in

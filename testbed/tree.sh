@@ -70,19 +70,15 @@ else
 fi
 git -C "$dir" tag -f base "$base" >/dev/null
 
-# Apply each patch with committer == author, committer date == author
-# date, so the same patches always give the same commit hashes.
+# Apply each patch (am_patch: the same patches always give the same
+# commit hashes).
 [ -f "$TOP/patches/series" ] || die "no patches/series"
 n=0
 while read -r p; do
 	case "$p" in ''|'#'*) continue ;; esac
 	f=$TOP/patches/$p
 	[ -f "$f" ] || die "patches/series names $p, which does not exist"
-	info=$(git mailinfo /dev/null /dev/null < "$f")
-	name=$(sed -n 's/^Author: //p' <<<"$info")
-	mail=$(sed -n 's/^Email: //p' <<<"$info")
-	if ! GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$mail \
-	     git -C "$dir" am -q --committer-date-is-author-date "$f" >/dev/null 2>"$BUILD/am.err"; then
+	if ! am_patch "$dir" "$f" >/dev/null 2>"$BUILD/am.err"; then
 		cat "$BUILD/am.err" >&2
 		git -C "$dir" am --abort >/dev/null 2>&1 || true
 		die "patch does not apply: patches/$p"
