@@ -3,8 +3,12 @@
 #
 # Rebuild the series from patches/ in a scratch tree, export it again and
 # compare with what is committed: patches/, the read-only copies of the new
-# files and MAINTAINERS must all be reproduced byte for byte.
+# files and MAINTAINERS must all be reproduced byte for byte.  Then the
+# README's command to apply the series must apply it.  Results:
+# build/results/check-export.tap.
 . "$(dirname "$0")/lib.sh"
+
+tap_start check-export
 
 scratch=$BUILD/check-export
 FORCE=1 "$TESTBED/tree.sh" "$scratch/linux"
@@ -20,9 +24,10 @@ for p in patches drivers include tools Documentation MAINTAINERS; do
 	fi
 done
 if ((fail)); then
-	die "the committed export differs from a fresh export of patches/ (diff above): run 'make export' and commit"
+	nok "the committed export differs from a fresh export of patches/ (diff above): run 'make export' and commit"
+else
+	ok "a fresh export of patches/ is the committed one ($(wc -l < "$TOP/patches/series") patches, copies, MAINTAINERS)"
 fi
-log "export is in step with patches/ ($(wc -l < "$TOP/patches/series") patches)"
 
 # The README tells users to apply the series with the series file and git
 # am: run that very command, taken from the README, on a clean base.
@@ -31,9 +36,13 @@ cmd=$(grep -m1 "patches/series | xargs git am" "$TOP/README.md") ||
 cmd=${cmd//\/path\/to\/patches/$TOP/patches}
 git -C "$scratch/linux" checkout -q -f base
 git -C "$scratch/linux" am --abort >/dev/null 2>&1 || true
+rc=0
 (cd "$scratch/linux" && GIT_COMMITTER_NAME=check GIT_COMMITTER_EMAIL=check@invalid \
-	bash -c "$cmd" >/dev/null) || die "the README's command does not apply the series: $cmd"
+	bash -c "$cmd" >/dev/null) || rc=$?
 n=$(git -C "$scratch/linux" rev-list --count base..HEAD)
-[ "$n" = "$(grep -vc '^#' "$TOP/patches/series")" ] ||
-	die "the README's command applied $n patches of $(wc -l < "$TOP/patches/series")"
-log "the README's git am command applies all $n patches"
+if ((rc == 0)) && [ "$n" = "$(grep -vc '^#' "$TOP/patches/series")" ]; then
+	ok "the README's command applies all $n patches: $cmd"
+else
+	nok "the README's command applied $n patches of $(wc -l < "$TOP/patches/series") (exit status $rc): $cmd"
+fi
+tap_end

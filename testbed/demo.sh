@@ -62,7 +62,6 @@ hitless=${DEMO_HITLESS:-$modes}
 min_dmas=${DEMO_MIN_DMAS:-1800}
 patched_src=${PATCHED_SRC:-$TREE}
 results=$BUILD/results
-guest=$BUILD/guest/demo
 t_start=$(date +%s)
 no_build=${DEMO_NO_BUILD:-0}
 
@@ -70,33 +69,33 @@ table_only=${DEMO_TABLE_ONLY:-0}
 ((table_only)) || stage setup "$TESTBED/setup.sh"
 ((table_only)) || [ "$patched_src" != "$TREE" ] || stage tree "$TESTBED/tree.sh"
 
-kout_stock=$BUILD/out/demo-stock
-kout_patched=$BUILD/out/demo-patched
-frags=x86_64-guest.config,x86_64-demo.config
+# Both kernels with the same configuration, the test programs from the
+# patched tree for both (guest_prepare in lib.sh).
+frags=$(kernel_frags x86_64 base),x86_64-demo.config
 ((table_only)) && no_build=1
+declare -A kimg initrd
 for k in $kernels; do
 	case $k in
-	stock)	kout=$kout_stock src=$CACHE/base/linux-source f=$frags ;;
-	patched) kout=$kout_patched src=$patched_src f=$frags ;;
+	stock)	src=$CACHE/base/linux-source ;;
+	patched) src=$patched_src ;;
 	*)	die "DEMO_KERNELS: unknown kernel '$k'" ;;
 	esac
 	if ((no_build)); then
-		[ -f "$kout/arch/x86/boot/bzImage" ] || die "DEMO_NO_BUILD: no $kout/arch/x86/boot/bzImage"
-		continue
+		GUEST_KERNEL=$BUILD/out/demo-$k/arch/x86/boot/bzImage
+		GUEST_INITRD=$BUILD/guest/demo-$k/initramfs.cpio.gz
+		if ((!table_only)) && { [ ! -f "$GUEST_KERNEL" ] || [ ! -f "$GUEST_INITRD" ]; }; then
+			die "DEMO_NO_BUILD: no $GUEST_KERNEL or $GUEST_INITRD"
+		fi
+	else
+		guest_prepare "demo-$k" "$src" "$frags" "$patched_src" ||
+			die "could not build the $k kernel or its initramfs"
+		[ -x "$BUILD/guest/demo-$k/tests/vfio_iommufd_replace_test" ] ||
+			die "$patched_src has no vfio_iommufd_replace_test"
 	fi
-	stage "build $k kernel" "$TESTBED/kbuild.sh" x86_64 "$src" "$kout" "$f" bzImage -s
+	kimg[$k]=$GUEST_KERNEL initrd[$k]=$GUEST_INITRD
 done
 
 if ((!table_only)); then
-# The uapi headers of the tests' tree go to their own directory: a kernel
-# build directory belongs to one source tree.
-rm -rf "$guest"
-stage "build test programs (once, from $patched_src)" "$TESTBED/selftests.sh" \
-	"$patched_src" "$BUILD/out/uapi-demo" "$guest/tests"
-[ -x "$guest/tests/vfio_iommufd_replace_test" ] ||
-	die "$patched_src has no vfio_iommufd_replace_test"
-stage "pack initramfs" "$TESTBED/initramfs.sh" "$guest/tests" "$guest/initramfs.cpio.gz"
-
 mkdir -p "$results"
 rm -f "$results"/demo-*.log
 tests=dmar-info
@@ -110,13 +109,12 @@ for r in $(seq 1 "$runs"); do
 		[ "$m" = "$mode" ] || cm=off
 		for k in $kernels; do
 			n=$((n + 1))
-			kout=$([ "$k" = stock ] && echo "$kout_stock" || echo "$kout_patched")
 			out=$results/demo-$m-$k-$r.log
 			VTD_MODE=$mode VTD_CM=$cm GUEST_DEVICES="$devices" \
 			TIMEOUT=$((seconds * $(wc -w <<<"$devices") + 600)) \
-				stage "boot $n/$total: $k, VT-d $m, run $r" \
-				"$TESTBED/qemu.sh" "$kout/arch/x86/boot/bzImage" \
-				"$guest/initramfs.cpio.gz" "$out" "tests=$tests qicount=1" || true
+				stage "boot $n/$total: $k, VT-d $m, run $r (console: $out)" \
+				"$TESTBED/qemu.sh" "${kimg[$k]}" "${initrd[$k]}" "$out" \
+				"tests=$tests qicount=1" || true
 			grep -a '^# replace-stats:' "$out" >&2 || true
 		done
 	done
@@ -127,8 +125,8 @@ done
 if grep -qw stock <<<"$kernels"; then
 	VTD_MODE=ss VTD_CM=on GUEST_DEVICES="$devices" TIMEOUT=1200 \
 		stage "boot: stock, the iommufd selftests (known failures)" \
-		"$TESTBED/qemu.sh" "$kout_stock/arch/x86/boot/bzImage" \
-		"$guest/initramfs.cpio.gz" "$results/demo-known-failures-stock.log" \
+		"$TESTBED/qemu.sh" "${kimg[stock]}" "${initrd[stock]}" \
+		"$results/demo-known-failures-stock.log" \
 		"tests=iommufd" || true
 fi
 fi

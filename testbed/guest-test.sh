@@ -23,6 +23,9 @@
 # built with the same configuration.  TESTS_SRC=TREE builds the test
 # programs from another kernel tree (userspace does not depend on the
 # kernel it runs on; the stock base lacks the series' tests).
+#
+# The cases of every boot go to build/results/guest.tap (guest-debug.tap,
+# guest-stock.tap), each named after its guest configuration.
 . "$(dirname "$0")/lib.sh"
 
 seconds=${REPLACE_SECONDS:-5}
@@ -32,14 +35,14 @@ full=${1:-dmar-info,iommufd,vfio_pci_driver_test@edu,vfio_pci_driver_test@igb,$r
 # edu takes 0.2 s a copy: the other modes run the driver test on igb only.
 short="dmar-info,vfio_pci_driver_test@igb,$replace"
 modes=${GUEST_MODES:-ss fs legacy-ats ss-nocx16}
-name=x86_64
+name=x86_64 tap=guest
 src=$TREE
-frags=x86_64-guest.config,x86_64-series.config
+frags=$(kernel_frags x86_64 series)
 extra=""
 if [ "${STOCK:-0}" = 1 ]; then
-	name=base-x86_64
+	name=base-x86_64 tap=guest-stock
 	src=$CACHE/base/linux-source
-	frags=x86_64-guest.config
+	frags=$(kernel_frags x86_64 base)
 fi
 if [ "${DEBUG:-0}" = 1 ]; then
 	# KASAN and lockdep under TCG slow the guest down about tenfold:
@@ -47,36 +50,29 @@ if [ "${DEBUG:-0}" = 1 ]; then
 	# timeout, so the debug boot runs the rest.
 	full=${1:-dmar-info,iommufd,vfio_iommufd_replace_test@edu+edu2:--seconds=$seconds}
 	short=$full
-	name=x86_64-debug
+	name+=-debug tap+=-debug
 	frags+=,x86_64-debug.config
 	extra="kmemleak=scan"
 fi
-kout=$BUILD/out/$name
-stage "build $name kernel" "$TESTBED/kbuild.sh" x86_64 "$src" "$kout" "$frags" bzImage -s
-tests_src=${TESTS_SRC:-$src} hout=$kout
-# A build directory belongs to one source tree: other trees' uapi headers
-# go elsewhere.
-[ "$tests_src" = "$src" ] || hout=$BUILD/out/uapi-$name
-stage "build test programs" "$TESTBED/selftests.sh" "$tests_src" "$hout" "$BUILD/guest/$name/tests"
-stage "pack initramfs" "$TESTBED/initramfs.sh" "$BUILD/guest/$name/tests" "$BUILD/guest/$name/initramfs.cpio.gz"
-mkdir -p "$BUILD/results"
+tap_start "$tap"
+guest_prepare "$name" "$src" "$frags" "${TESTS_SRC:-$src}" ||
+	{ nok "build the $name kernel, test programs and initramfs"; tap_end; exit 1; }
 
-passed=0 failed=0 first=1
+first=1
 for m in $modes; do
 	vtd_mode_env "$m"
 	tests=$short
 	((first)) && tests=$full
 	first=0
 	res=$BUILD/results/guest-$name-$m
-	rm -f "$res.log" "$res.count"
-	stage "boot $name guest, VT-d $m" "$TESTBED/qemu.sh" \
-		"$kout/arch/x86/boot/bzImage" "$BUILD/guest/$name/initramfs.cpio.gz" \
-		"$res.log" "tests=$tests $extra" || true
+	rm -f "$res.log" "$res.tap"
+	stage "boot $name guest, VT-d $m (console: $res.log)" "$TESTBED/qemu.sh" \
+		"$GUEST_KERNEL" "$GUEST_INITRD" "$res.log" "tests=$tests $extra" || true
 	sed -n '/==== BEGIN dmar-info/,/==== END dmar-info/p' "$res.log" | grep -E 'DMAR|ok' >&2 || true
-	"$TESTBED/guest-check.sh" "$res.log" "$res.count" "$m" || true
-	read -r p f < "$res.count" || { p=0 f=1; }
-	passed=$((passed + p)) failed=$((failed + f))
+	if "$TESTBED/guest-check.sh" "$res.log" "$res.tap" "$m" || [ -f "$res.tap" ]; then
+		tap_import "$res.tap" "$m: "
+	else
+		nok "$m: guest-check.sh judged $res.log"
+	fi
 done
-echo "$passed $failed" > "$BUILD/results/guest-$name.count"
-log "guest $name ($modes): $passed passed, $failed failed"
-((failed == 0))
+tap_end

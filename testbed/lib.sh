@@ -27,6 +27,52 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Results.  Every stage of "make check" writes TAP to
+# build/results/STAGE.tap: tap_start STAGE, then one "ok"/"nok" per case
+# (and tap_import for the cases of a (K)TAP log), then tap_end, which adds
+# the plan and fails if a case failed.  check.sh judges the file with
+# tap.py, the one parser: no file, no result, or no plan (a stage that
+# died half-way) is a failure whatever the stage's exit status.  Without
+# tap_start, ok/nok only print.
+TAP_FILE="" TAP_N=0 TAP_FAILED=0
+tap_start() {
+	mkdir -p "$BUILD/results"
+	TAP_FILE=$BUILD/results/$1.tap TAP_N=0 TAP_FAILED=0
+	echo "TAP version 13" > "$TAP_FILE"
+}
+tap_line() {	# "ok"|"not ok" TEXT
+	TAP_N=$((TAP_N + 1))
+	[ -z "$TAP_FILE" ] || printf '%s %d - %s\n' "$1" "$TAP_N" "$2" >> "$TAP_FILE"
+}
+ok() { tap_line ok "$*"; printf 'ok %s\n' "$*" >&2; }
+nok() { TAP_FAILED=$((TAP_FAILED + 1)); tap_line "not ok" "$*"; printf 'not ok %s\n' "$*" >&2; }
+# tap_import LOG PREFIX: each leaf case of the (K)TAP log LOG as a case of
+# this stage, named PREFIX + its name; prints the failures.  Known
+# failures ("not ok ... # TODO") and skips do not fail the stage.
+tap_import() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"not ok - "*)
+			tap_line "not ok" "${line#not ok - }"
+			if ! grep -qiE ' # (TODO|SKIP)' <<<"$line"; then
+				TAP_FAILED=$((TAP_FAILED + 1))
+				printf '%s\n' "$line" >&2
+			fi
+			;;
+		"ok - "*)
+			tap_line ok "${line#ok - }" ;;
+		esac
+	done < <(python3 "$TESTBED/tap.py" leaves "$1" "$2")
+}
+tap_end() {
+	if [ -n "$TAP_FILE" ]; then
+		echo "1..$TAP_N" >> "$TAP_FILE"
+		log "$(basename "$TAP_FILE" .tap): $((TAP_N - TAP_FAILED)) cases passed or skipped, $TAP_FAILED failed ($TAP_FILE)"
+	fi
+	((TAP_FAILED == 0))
+}
+
 # Apply the patch file $2 to the git tree $1 with "git am", committer ==
 # author and committer date == author date, so that the same patches always
 # give the same commit hashes (tree.sh, lint.sh bisect).
@@ -85,6 +131,43 @@ stage() {
 	"$@" || rc=$?
 	log "[$name] $( ((rc)) && echo FAILED || echo done) in $(($(date +%s) - t0))s"
 	return $rc
+}
+
+# kernel_frags ARCH SIDE: the configs/ fragments of the testbed's kernel for
+# ARCH, SIDE "base" (the unpatched 7.3) or "series"; the same for both but
+# the series' own options.  x86_64 is the guest kernel (guest-test.sh,
+# lint.sh warnings and bisect; demo.sh adds x86_64-demo.config to the
+# base's); arm64 the lint kernel (lint.sh).
+kernel_frags() {
+	case $1-$2 in
+	x86_64-base)	echo x86_64-guest.config ;;
+	x86_64-series)	echo x86_64-guest.config,x86_64-series.config ;;
+	arm64-base)	echo arm64-lint.config ;;
+	arm64-series)	echo arm64-lint.config,arm64-series.config ;;
+	*)		die "kernel_frags: no kernel for $1 $2" ;;
+	esac
+}
+
+# guest_prepare NAME SRC FRAGS TESTS_SRC: what a guest boots, in one place
+# (guest-test.sh, demo.sh): the x86_64 kernel built from SRC with FRAGS in
+# build/out/NAME, the test programs built from TESTS_SRC (userspace does
+# not depend on the kernel it runs on: the stock kernel runs the series'
+# tests) and the initramfs of guest/init and the programs.  Sets
+# GUEST_KERNEL and GUEST_INITRD.
+guest_prepare() {
+	local name=$1 src=$2 frags=$3 tests_src=$4 kout=$BUILD/out/$1 hout
+	stage "build the $name kernel ($frags) from $src" \
+		"$TESTBED/kbuild.sh" x86_64 "$src" "$kout" "$frags" bzImage -s || return
+	# A build directory belongs to one source tree: the uapi headers of
+	# another tree go elsewhere.
+	hout=$kout
+	[ "$tests_src" = "$src" ] || hout=$BUILD/out/uapi-$name
+	stage "build the test programs from $tests_src" "$TESTBED/selftests.sh" \
+		"$tests_src" "$hout" "$BUILD/guest/$name/tests" || return
+	stage "pack the initramfs" "$TESTBED/initramfs.sh" "$BUILD/guest/$name/tests" \
+		"$BUILD/guest/$name/initramfs.cpio.gz" || return
+	GUEST_KERNEL=$kout/arch/x86/boot/bzImage
+	GUEST_INITRD=$BUILD/guest/$name/initramfs.cpio.gz
 }
 
 # vtd_mode_env NAME: the testbed's name for a guest configuration,

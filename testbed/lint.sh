@@ -10,16 +10,15 @@
 #                        on x86_64 and arm64
 #   lint.sh cross        entry_sync and its KUnit build on i386 and riscv64
 #
-# Each writes "passed failed" to build/results/lint-WHAT.count.
+# Each writes its results to build/results/WHAT.tap.
 . "$(dirname "$0")/lib.sh"
 
-what=$1
-mkdir -p "$BUILD/results"
-count=$BUILD/results/lint-$what.count
-passed=0 failed=0
-ok() { passed=$((passed + 1)); printf 'ok %s\n' "$*" >&2; }
-nok() { failed=$((failed + 1)); printf 'not ok %s\n' "$*" >&2; }
-finish() { echo "$passed $failed" > "$count"; log "lint $what: $passed passed, $failed failed"; ((failed == 0)); }
+what=${1:-}
+case $what in
+checkpatch|warnings|bisect|cross) tap_start "$what" ;;
+*) die "usage: lint.sh checkpatch|warnings|bisect|cross" ;;
+esac
+finish() { tap_end; }
 
 patches() { grep -vE '^(#|$)' "$TOP/patches/series"; }
 
@@ -81,22 +80,22 @@ checkpatch)
 
 warnings)
 	[ -d "$TREE" ] || die "no kernel tree: run 'make tree'"
-	# The builds of the other stages are reused: the x86_64 guest kernels
-	# (stock and patched, same config) and the arm64 KUnit kernels.
+	# Each kernel is configured by kernel_frags alone, so the verdict
+	# does not depend on which stages ran before.  The x86_64 ones are
+	# the guest kernels' build directories (guest-test.sh builds the
+	# series' in build/out/x86_64, STOCK=1 the base's), shared to save
+	# their configuration and build; arm64 has its own.
 	base_src=$CACHE/base/linux-source
 	sparse=$("$TESTBED/fetch-sparse.sh") || die "no usable sparse"
 	for arch in x86_64 arm64; do
 		for side in base series; do
+			f=$(kernel_frags $arch $side) src=$TREE
+			[ $side = base ] && src=$base_src
 			case $arch-$side in
-			x86_64-base)   src=$base_src o=$BUILD/out/base-x86_64 f=x86_64-guest.config ;;
-			x86_64-series) src=$TREE o=$BUILD/out/x86_64 f=x86_64-guest.config,x86_64-series.config ;;
-			arm64-base)    src=$base_src o=$BUILD/out/kunit-arm64-base f=- ;;
-			arm64-series)  src=$TREE o=$BUILD/out/kunit-arm64 f=- ;;
+			x86_64-base)   o=$BUILD/out/base-x86_64 ;;
+			x86_64-series) o=$BUILD/out/x86_64 ;;
+			arm64-*)       o=$BUILD/out/lint-$side-arm64 ;;
 			esac
-			if [ "$f" = - ] && [ ! -f "$o/.config" ]; then
-				o=$BUILD/out/lint-$side-arm64 f=arm64-lint.config
-				[ $side = series ] && f+=,arm64-series.config
-			fi
 			"$TESTBED/kbuild.sh" $arch "$src" "$o" "$f" -s prepare > "$o.lint.log" 2>&1 ||
 				{ cat "$o.lint.log" >&2; nok "$arch $side: prepare"; continue; }
 			# Rebuild drivers/iommu/ so that every warning is seen.
@@ -140,10 +139,7 @@ bisect)
 		am_patch "$dir" "$TOP/patches/$p" ||
 			die "patch does not apply: patches/$p"
 		for arch in x86_64 arm64; do
-			case $arch in
-			x86_64) f=x86_64-guest.config,x86_64-series.config ;;
-			arm64)  f=arm64-lint.config,arm64-series.config ;;
-			esac
+			f=$(kernel_frags $arch series)
 			if ALLOW_MISSING=1 "$TESTBED/kbuild.sh" $arch "$dir" \
 				"$BUILD/out/bisect-$arch" "$f" -s drivers/iommu/ \
 				> "$BUILD/out/bisect-$arch.log" 2>&1; then
@@ -160,7 +156,7 @@ bisect)
 	# The whole series once more without KUnit: VISIBLE_IF_KUNIT symbols
 	# are static then, and nothing may declare them otherwise.
 	if ALLOW_MISSING=1 "$TESTBED/kbuild.sh" x86_64 "$dir" "$BUILD/out/bisect-nokunit" \
-		x86_64-guest.config,x86_64-series.config,x86_64-nokunit.config \
+		"$(kernel_frags x86_64 series),x86_64-nokunit.config" \
 		-s drivers/iommu/ > "$BUILD/out/bisect-nokunit.log" 2>&1; then
 		ok "the series builds drivers/iommu/ on x86_64 without KUnit"
 	else

@@ -8,13 +8,14 @@
 #
 #   mutants.sh [TREE]
 #
-# Writes "killed survived" to build/results/mutants.count.
+# Writes build/results/mutants.tap: "ok" for each mutant the suite killed.
 . "$(dirname "$0")/lib.sh"
 
 dir=${1:-$TREE}
 [ -d "$dir" ] || die "no kernel tree at $dir: run 'make tree'"
 out=$BUILD/out/kunit-mutants
-mkdir -p "$BUILD/results" "$out"
+mkdir -p "$out"
+tap_start mutants
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
 list=$TESTBED/mutants/entry_sync.py
 files=(drivers/iommu/entry_sync.c drivers/iommu/entry_sync_template.h)
@@ -24,7 +25,6 @@ files=(drivers/iommu/entry_sync.c drivers/iommu/entry_sync_template.h)
 restore() { git -C "$dir" checkout -q -- "${files[@]}"; }
 trap restore EXIT
 
-killed=0 survived=0
 for name in $(python3 "$list" --list); do
 	python3 "$list" --apply "$name" "$dir" || die "mutant $name no longer applies"
 	log "mutant $name: $(python3 "$list" --describe "$name")"
@@ -41,14 +41,10 @@ for name in $(python3 "$list" --list); do
 		die "mutant $name does not build (see $res)"
 	fi
 	if ((rc)); then
-		killed=$((killed + 1))
-		echo "ok mutant $name killed: $summary" >&2
+		ok "mutant $name killed: $summary"
 		grep -E '\[FAILED\]' "$res" | sed 's/^/    /' >&2 || true
 	else
-		survived=$((survived + 1))
-		echo "not ok mutant $name survived: $summary" >&2
+		nok "mutant $name survived: $summary"
 	fi
 done
-echo "$killed $survived" > "$BUILD/results/mutants.count"
-log "mutants: $killed killed, $survived survived"
-((killed > 0 && survived == 0))
+tap_end

@@ -13,18 +13,16 @@
 #   - demo-table.py fails a demo in which the series lost a copy in a
 #     mode where it must be hitless, a stock run lost nothing, or the
 #     statistics are missing;
-#   - count-ktap.sh counts a missing log as a failure.
+#   - tap.py, which judges every stage's TAP file, fails a missing file,
+#     one without results or plan, or cut short, and check.sh fails a
+#     stage whose TAP file does (stand-in stages).
 #
-# Writes "passed failed" to build/results/selftest.count.
+# Writes its results to build/results/selftest.tap.
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p "$BUILD/results"
-count=$BUILD/results/selftest.count
+tap_start selftest
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); printf 'ok %s\n' "$*" >&2; }
-nok() { failed=$((failed + 1)); printf 'not ok %s\n' "$*" >&2; }
 
 # expect 0|fail NAME CMD...: CMD must exit 0, or must exit non-zero.
 expect() {
@@ -42,7 +40,7 @@ expect() {
 
 # check.sh: a name that is no stage.
 expect fail "check.sh refuses STAGES=no-such-stage" \
-	env STAGES=no-such-stage "$TESTBED/check.sh"
+	env -u CHECK_STAGE_LIST BUILD="$work/build" STAGES=no-such-stage "$TESTBED/check.sh"
 
 # guest-check.sh: a good log, then one broken thing at a time.
 suite() {	# NAME CASES
@@ -72,7 +70,7 @@ good_log() {
 guest_case() {	# WANT NAME SED-SCRIPT
 	good_log | sed "$3" > "$work/guest-selftest.log"
 	expect "$1" "guest-check: $2" \
-		"$TESTBED/guest-check.sh" "$work/guest-selftest.log" "$work/guest.count" ss
+		"$TESTBED/guest-check.sh" "$work/guest-selftest.log" "$work/guest.tap" ss
 }
 guest_case 0 "a good log passes" ''
 guest_case fail "a required KUnit suite that did not run" \
@@ -97,12 +95,43 @@ guest_case fail "a known failure that passes" \
 guest_case 0 "a known failure that fails is excused" \
 	'/^==== END prog/s/rc=0/rc=1/;s/^ok 2 second$/not ok 2 iommufd_ioas.no_domain.dmabuf_simple/'
 
-# count-ktap.sh: no log is a failure, not zero results.
-if [ "$("$TESTBED/count-ktap.sh" "$work/no-such.log")" = "0 1" ]; then
-	ok "count-ktap: a missing log counts as a failure"
-else
-	nok "count-ktap: a missing log counts as a failure"
-fi
+# tap.py judge, which check.sh runs on every stage's TAP file.
+tap_case() {	# WANT NAME CONTENT
+	printf '%b' "$3" > "$work/case.tap"
+	expect "$1" "tap.py judge: $2" python3 "$TESTBED/tap.py" judge "$work/case.tap"
+}
+tap_case 0 "two cases that passed" 'TAP version 13\nok 1 - a\nok 2 - b\n1..2\n'
+tap_case fail "a failed case" 'TAP version 13\nok 1 - a\nnot ok 2 - b\n1..2\n'
+tap_case 0 "a known failure (TODO)" 'TAP version 13\nok 1 - a\nnot ok 2 - b # TODO base bug\n1..2\n'
+tap_case fail "no result" 'TAP version 13\n1..0\n'
+tap_case fail "only skips" 'TAP version 13\nok 1 - a # SKIP no device\n1..1\n'
+tap_case fail "no plan (a stage that died half-way)" 'TAP version 13\nok 1 - a\n'
+tap_case fail "fewer results than planned" 'TAP version 13\nok 1 - a\n1..2\n'
+tap_case fail "a nested KTAP case that failed" \
+	'KTAP version 1\n1..1\n    # Subtest: s\n    1..2\n    ok 1 a\n    not ok 2 b\nnot ok 1 s\n'
+expect fail "tap.py judge: no file" python3 "$TESTBED/tap.py" judge "$work/no-such.tap"
+
+# check.sh on stand-in stages: a stage passes on its TAP file alone.
+stand_in() {	# NAME BODY: a stage script that runs BODY with lib.sh
+	printf '#!/bin/bash\n. %q/lib.sh\n%s\n' "$TESTBED" "$2" > "$work/$1.sh"
+	chmod +x "$work/$1.sh"
+}
+stand_in good 'tap_start good; ok one; ok two; tap_end'
+stand_in silent 'exit 0'
+stand_in empty 'tap_start empty; tap_end'
+stand_in died 'tap_start died; ok one; die "stopped"'
+stand_in failed 'tap_start failed; ok one; nok two; tap_end'
+stand_in exit1 'tap_start exit1; ok one; tap_end; exit 1'
+check_case() {	# WANT NAME STAGE
+	expect "$1" "check.sh: $2" env -u STAGES -u FULL BUILD="$work/build" \
+		CHECK_STAGE_LIST="$3|$work/$3.sh" "$TESTBED/check.sh"
+}
+check_case 0 "a stage whose cases passed" good
+check_case fail "a stage that exits 0 and writes no results" silent
+check_case fail "a stage with no case" empty
+check_case fail "a stage that died after a passed case" died
+check_case fail "a stage with a failed case" failed
+check_case fail "a stage that exits 1 with its cases passed" exit1
 
 # demo-table.py: one mode, one device, one run each of stock and patched.
 demo_log() {	# KERNEL LOST QI ("none": no qi-stats line) DRV ("none": no drv-stats)
@@ -160,6 +189,4 @@ expect fail "check-known-failures: a stock boot that did not finish" \
 expect fail "check-known-failures: no stock log" \
 	"$TESTBED/check-known-failures.sh" "$work/no-such.log"
 
-echo "$passed $failed" > "$count"
-log "selftest: $passed passed, $failed failed"
-((failed == 0))
+tap_end

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install the Debian packages the testbed needs (only those missing).
+# Results: build/results/setup.tap.
 . "$(dirname "$0")/lib.sh"
+
+tap_start setup
 
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
       rsync kmod dwarves ccache python3 python3-ply python3-git
@@ -19,4 +22,10 @@ if ((${#missing[@]})); then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		"${missing[@]}" >/dev/null
 fi
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		nok "Debian package $p is not installed"
+done
+ok "${#pkgs[@]} Debian packages installed (${#missing[@]} of them now)"
 log "tools ready ($(gcc --version | head -n1); $(qemu-system-x86_64 --version | head -n1))"
+tap_end

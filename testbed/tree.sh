@@ -7,10 +7,12 @@
 #   tree.sh [DIR]     DIR defaults to build/linux
 #
 # An existing DIR is reused only if it holds no work that patches/ lacks;
-# set FORCE=1 to discard such work.
+# set FORCE=1 to discard such work.  Building build/linux, the results go
+# to build/results/tree.tap: one case per patch applied.
 . "$(dirname "$0")/lib.sh"
 
 dir=${1:-$TREE}
+[ "$dir" != "$TREE" ] || tap_start tree
 "$TESTBED/fetch-base.sh"
 src=$CACHE/base/linux-source
 repo=$CACHE/base/linux.git
@@ -81,10 +83,13 @@ while read -r p; do
 	if ! am_patch "$dir" "$f" >/dev/null 2>"$BUILD/am.err"; then
 		cat "$BUILD/am.err" >&2
 		git -C "$dir" am --abort >/dev/null 2>&1 || true
+		nok "patches/$p applies"
 		die "patch does not apply: patches/$p"
 	fi
+	tap_line ok "patches/$p applies"
 	n=$((n + 1))
-done < <(cat "$TOP/patches/series")
+done < "$TOP/patches/series"
 ((n > 0)) || die "patches/series names no patch"
 git -C "$dir" branch -f exported HEAD >/dev/null
 log "$dir: base $(git -C "$dir" rev-parse --short base) + $n patches"
+tap_end
