@@ -7,7 +7,7 @@ SHELL := /bin/bash
 TB := testbed
 
 .PHONY: help check demo setup fetch tree export check-export lint \
-	checkpatch warnings bisect cross mutants kunit kunit-uml kunit-arm64 guest \
+	checkpatch warnings bisect cross mutants kunit kunit-uml kunit-x86_64 kunit-arm64 guest \
 	guest-debug bench clean
 
 help:
@@ -18,7 +18,7 @@ help:
 	@echo "make check-export  patches/ reproduces the committed export"
 	@echo "make lint          checkpatch, sparse + W=1, bisect build, i386/riscv64 build"
 	@echo "make mutants       break entry_sync in known ways; its KUnit suite must fail each"
-	@echo "make kunit-uml | kunit-arm64 | guest | guest-debug"
+	@echo "make kunit-uml | kunit-x86_64 | kunit-arm64 | guest | guest-debug"
 	@echo "make bench         entry_sync_write64() vs 7.3's SMMUv3 writer, same vectors"
 
 check:
@@ -47,10 +47,13 @@ lint: checkpatch warnings bisect cross
 checkpatch warnings bisect cross:
 	@$(TB)/lint.sh $@
 
-kunit: kunit-uml kunit-arm64
+kunit: kunit-uml kunit-x86_64 kunit-arm64
 
 kunit-uml:
 	@$(TB)/kunit.sh uml
+
+kunit-x86_64:
+	@$(TB)/kunit.sh x86_64
 
 kunit-arm64:
 	@$(TB)/kunit.sh arm64

@@ -19,6 +19,7 @@ stages=(
 	"checkpatch|lint.sh checkpatch"
 	"cross|lint.sh cross"
 	"kunit-uml|kunit.sh uml"
+	"kunit-x86_64|kunit.sh x86_64"
 	"mutants|mutants.sh"
 	"differential|bench.sh differential"
 	"kunit-arm64|kunit.sh arm64"
