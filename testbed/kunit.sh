@@ -43,6 +43,8 @@ x86_64)
 	# guests (as here) the run would time out.  Hide it, as the README
 	# says, unless a guest boots with it.
 	if [ -e /dev/kvm ] && [ "${QEMU_ACCEL:-}" != kvm ]; then
+		unshare -m true 2>/dev/null ||
+			die "/dev/kvm exists and cannot be hidden (unshare -m fails): set QEMU_ACCEL=kvm if it runs guests"
 		wrap=(unshare -m sh -c 'mount --bind /dev/null /dev/kvm && exec "$0" "$@"')
 	fi
 	;;
