@@ -73,6 +73,22 @@ tap_end() {
 	((TAP_FAILED == 0))
 }
 
+# series_patches: the patch files of the series, in order (paths): every
+# name patches/series lists, which must exist; no series file or one that
+# names no patch is an error, not an empty series.  SERIES overrides the
+# file (selftest.sh).
+series_patches() {
+	local series=${SERIES:-$TOP/patches/series} p n=0
+	[ -f "$series" ] || die "no $series"
+	while read -r p; do
+		case "$p" in ''|'#'*) continue ;; esac
+		[ -f "$(dirname "$series")/$p" ] || die "$series names $p, which does not exist"
+		echo "$(dirname "$series")/$p"
+		n=$((n + 1))
+	done < "$series"
+	((n > 0)) || die "$series names no patch"
+}
+
 # Apply the patch file $2 to the git tree $1 with "git am", committer ==
 # author and committer date == author date, so that the same patches always
 # give the same commit hashes (tree.sh, lint.sh bisect).

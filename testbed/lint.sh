@@ -20,7 +20,8 @@ checkpatch|warnings|bisect|cross) tap_start "$what" ;;
 esac
 finish() { tap_end; }
 
-patches() { grep -vE '^(#|$)' "$TOP/patches/series"; }
+all_patches=$(series_patches) || exit 1
+patches() { for f in $all_patches; do echo "${f##*/}"; done; }
 
 case $what in
 checkpatch)

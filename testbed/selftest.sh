@@ -6,6 +6,8 @@
 # that a stage cannot be green because its judge checks nothing.
 #
 #   - check.sh refuses a STAGES name that is no stage;
+#   - series_patches (tree.sh, lint.sh) refuses a missing or empty
+#     series file, and lint.sh checkpatch a checkpatch.pl that cannot run;
 #   - guest-check.sh fails a log in which a required KUnit suite did not
 #     run or lost cases, a test program skipped as a whole or was not
 #     run, a known failure passed, the innocent device lost a copy, or
@@ -37,6 +39,45 @@ expect() {
 		nok "$name (exit status $rc)"
 	fi
 }
+
+# expect_out WANT PATTERN NAME CMD...: as expect, and the output must match
+# PATTERN (grep -E): the failure is the one the case is about.
+expect_out() {
+	local want=$1 pat=$2 name=$3 rc=0
+	shift 3
+	"$@" > "$work/out" 2>&1 || rc=$?
+	if { { [ "$want" = 0 ] && ((rc == 0)); } ||
+	     { [ "$want" = fail ] && ((rc != 0)); }; } && grep -qE "$pat" "$work/out"; then
+		ok "$name"
+	else
+		sed 's/^/    /' "$work/out" >&2
+		nok "$name (exit status $rc, output without /$pat/)"
+	fi
+}
+
+# The series file, which tree.sh and lint.sh read with series_patches: no
+# file, or one naming no patch or a missing one, is an error.
+mkdir -p "$work/series"
+: > "$work/series/empty"
+printf '# a comment\n\n' > "$work/series/comment"
+printf '0001-a.patch\n' > "$work/series/missing"
+printf '0001-a.patch\n# 0002-b.patch\n' > "$work/series/good"
+series_case() {	# WANT PATTERN NAME FILE
+	expect_out "$1" "$2" "series_patches: $3" env SERIES="$work/series/$4" \
+		bash -c '. "$1/lib.sh"; series_patches' - "$TESTBED"
+}
+series_case fail "no .*/no-such" "no series file" no-such
+series_case fail "names no patch" "an empty series file" empty
+series_case fail "names no patch" "a series file of comments" comment
+series_case fail "names 0001-a.patch, which does not exist" "a series naming a missing patch" missing
+: > "$work/series/0001-a.patch"
+series_case 0 "0001-a.patch" "a series of one patch" good
+
+# lint.sh checkpatch: checkpatch.pl that cannot run checked nothing.
+mkdir -p "$work/lint/linux"
+expect_out fail "exit status [0-9]+ without a finding" \
+	"lint.sh checkpatch: checkpatch.pl that does not run" \
+	env BUILD="$work/lint" "$TESTBED/lint.sh" checkpatch
 
 # check.sh: a name that is no stage.
 expect fail "check.sh refuses STAGES=no-such-stage" \

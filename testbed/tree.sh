@@ -74,12 +74,10 @@ git -C "$dir" tag -f base "$base" >/dev/null
 
 # Apply each patch (am_patch: the same patches always give the same
 # commit hashes).
-[ -f "$TOP/patches/series" ] || die "no patches/series"
+patches=$(series_patches) || exit 1
 n=0
-while read -r p; do
-	case "$p" in ''|'#'*) continue ;; esac
-	f=$TOP/patches/$p
-	[ -f "$f" ] || die "patches/series names $p, which does not exist"
+for f in $patches; do
+	p=${f##*/}
 	if ! am_patch "$dir" "$f" >/dev/null 2>"$BUILD/am.err"; then
 		cat "$BUILD/am.err" >&2
 		git -C "$dir" am --abort >/dev/null 2>&1 || true
@@ -88,8 +86,7 @@ while read -r p; do
 	fi
 	tap_line ok "patches/$p applies"
 	n=$((n + 1))
-done < "$TOP/patches/series"
-((n > 0)) || die "patches/series names no patch"
+done
 git -C "$dir" branch -f exported HEAD >/dev/null
 log "$dir: base $(git -C "$dir" rev-parse --short base) + $n patches"
 tap_end
