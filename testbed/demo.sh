@@ -5,9 +5,10 @@
 # VT-d mode and on each DMA device.
 #
 # Builds the unpatched base and the patched kernel with the same guest
-# configuration, the test programs once (from the patched tree: the edu
-# driver and vfio_iommufd_replace_test exist only there, and userspace does
-# not depend on the kernel), then boots the kernels in turn (stock, patched,
+# configuration, and for both the test programs from the patched tree (the
+# edu driver and vfio_iommufd_replace_test exist only there, and userspace
+# does not depend on the kernel), as the guest stage does (guest_prepare in
+# lib.sh), then boots the kernels in turn (stock, patched,
 # stock, ...) under the same QEMU 10, once per run and VT-d mode.  Each boot
 # runs vfio_iommufd_replace_test's default variant on each device for
 # DEMO_SECONDS: the device copies buffers while another thread moves it
