@@ -32,8 +32,12 @@ seconds=${REPLACE_SECONDS:-5}
 replace="vfio_iommufd_replace_test@edu+edu2:--seconds=$seconds"
 replace+=",vfio_iommufd_replace_test@igb:--seconds=$seconds"
 full=${1:-dmar-info,iommufd,vfio_pci_driver_test@edu,vfio_pci_driver_test@igb,$replace}
-# edu takes 0.2 s a copy: the other modes run the driver test on igb only.
-short="dmar-info,vfio_pci_driver_test@igb,$replace"
+# The other modes run the driver test on igb only (edu takes 0.2 s a copy),
+# and with iommufd alone: its 4 other container back-ends (VFIO type1 and
+# v2, iommufd's compat of both) differ in the user API, not in what the
+# VT-d driver does, and the first mode runs them; a short mode costs
+# about 2 minutes less under TCG.
+short="dmar-info,vfio_pci_driver_test@igb:-v:iommufd,$replace"
 modes=${GUEST_MODES:-ss fs legacy-ats ss-nocx16}
 name=x86_64 tap=guest
 src=$TREE
