@@ -18,7 +18,6 @@ case $what in
 checkpatch|warnings|bisect|cross) tap_start "$what" ;;
 *) die "usage: lint.sh checkpatch|warnings|bisect|cross" ;;
 esac
-finish() { tap_end; }
 
 all_patches=$(series_patches) || exit 1
 patches() { for f in $all_patches; do echo "${f##*/}"; done; }
@@ -76,7 +75,7 @@ checkpatch)
 			nok "kernel-doc $f"
 		fi
 	done
-	finish
+	tap_end
 	;;
 
 warnings)
@@ -128,7 +127,7 @@ warnings)
 			nok "$arch: new sparse/W=1 warnings"
 		fi
 	done
-	finish
+	tap_end
 	;;
 
 bisect)
@@ -149,7 +148,7 @@ bisect)
 				grep -E 'error|Error' "$BUILD/out/bisect-$arch.log" | head -n 20 >&2
 				nok "$p builds drivers/iommu/ on $arch"
 				log "first patch that breaks the $arch build: $p"
-				finish
+				tap_end
 				exit 1
 			fi
 		done
@@ -164,7 +163,7 @@ bisect)
 		grep -E 'error|Error' "$BUILD/out/bisect-nokunit.log" | head -n 20 >&2
 		nok "the series builds drivers/iommu/ on x86_64 without KUnit"
 	fi
-	finish
+	tap_end
 	;;
 cross)
 	# The library and its KUnit suite are default KUNIT_ALL_TESTS: they
@@ -194,7 +193,7 @@ cross)
 			ok "$arch: drivers/iommu/ with entry_sync and its KUnit, W=1 clean"
 		fi
 	done
-	finish
+	tap_end
 	;;
 *)
 	die "usage: lint.sh checkpatch|warnings|bisect|cross"

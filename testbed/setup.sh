@@ -11,10 +11,15 @@ pkgs=(build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
       rsync kmod dwarves ccache python3 python3-ply python3-git
       gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-riscv64-linux-gnu qemu-system-x86 qemu-system-arm ipxe-qemu
       busybox-static libcap-dev uuid-dev file debian-archive-keyring)
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
+# The packages of the list that are not installed.
+missing_pkgs() {
+	local p
+	for p in "${pkgs[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			echo "$p"
+	done
+}
+mapfile -t missing < <(missing_pkgs)
 if ((${#missing[@]})); then
 	log "installing: ${missing[*]}"
 	[ "$(id -u)" = 0 ] || die "run as root, or install: ${missing[*]}"
@@ -22,10 +27,11 @@ if ((${#missing[@]})); then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		"${missing[@]}" >/dev/null
 fi
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		nok "Debian package $p is not installed"
-done
-ok "${#pkgs[@]} Debian packages installed (${#missing[@]} of them now)"
+mapfile -t still < <(missing_pkgs)
+if ((${#still[@]})); then
+	nok "Debian packages not installed: ${still[*]}"
+else
+	ok "${#pkgs[@]} Debian packages installed (${#missing[@]} of them now)"
+fi
 log "tools ready ($(gcc --version | head -n1); $(qemu-system-x86_64 --version | head -n1))"
 tap_end

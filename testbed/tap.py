@@ -11,7 +11,6 @@
 #                              known failures aside), has no top-level
 #                              plan or one that its results do not match
 #                              (the stage stopped early), or has a failure
-#   tap.py count FILE          "passed failed skipped todo" of the leaf cases
 #   tap.py leaves FILE [PREFIX]
 #                              the leaf cases as flat TAP lines, without
 #                              numbers ("ok - PREFIXsuite: case # SKIP ...")
@@ -131,8 +130,8 @@ def judge(path):
 
 
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ("judge", "count", "leaves"):
-        sys.exit("usage: tap.py judge|count FILE | tap.py leaves FILE [PREFIX]")
+    if len(argv) < 3 or argv[1] not in ("judge", "leaves"):
+        sys.exit("usage: tap.py judge FILE | tap.py leaves FILE [PREFIX]")
     cmd, path = argv[1], argv[2]
     if cmd == "judge":
         p, f, reasons = judge(path)
@@ -143,15 +142,6 @@ def main(argv):
     try:
         lines = read(path)
     except OSError:
-        lines = None
-    if cmd == "count":
-        if lines is None:
-            print("0 1 0 0")
-            return
-        t = tally(parse(lines)[0])
-        print(t["passed"], t["failed"], t["skipped"], t["todo"])
-        return
-    if lines is None:
         sys.exit(f"tap.py: no file {path}")
     prefix = argv[3] if len(argv) > 3 else ""
     for c in parse(lines)[0]:
