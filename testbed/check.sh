@@ -3,8 +3,10 @@
 #
 # Every test of the project, in order; a failed stage does not stop the
 # ones after it (except the tree, which all need).  Each stage writes its
-# cases as TAP to build/results/STAGE.tap, which tap.py counts.  Ends with
-# a table of stages, times and cases, and the line "N passed, N failed".
+# cases as TAP to build/results/STAGE.tap, which tap.py counts, and its
+# output goes to build/results/STAGE.log.  Ends with a table of stages,
+# times and cases, the end of each failed stage's output, and the line
+# "N passed, N failed".
 #
 #   STAGES="a b"   only these stages (a name that is no stage fails)
 #   FULL=1         the slow extras too (kunit.sh: SMMUv3's suite on the
@@ -42,8 +44,9 @@ for n in ${STAGES:-}; do
 done
 
 mkdir -p "$BUILD/results"
-summary=$BUILD/results/check-summary.txt
+summary=$BUILD/results/check-summary.txt why=$BUILD/results/check-failures.txt
 : > "$summary"
+: > "$why"
 total_p=0 total_f=0
 t_all=$(date +%s)
 for s in "${stages[@]}"; do
@@ -53,14 +56,18 @@ for s in "${stages[@]}"; do
 	fi
 	t0=$(date +%s)
 	log "[$name] $cmd"
-	tap=$BUILD/results/$name.tap
+	tap=$BUILD/results/$name.tap stagelog=$BUILD/results/$name.log
 	rm -f "$tap"
-	rc=0
+	# The stage's output goes to the terminal and to STAGE.log, whose
+	# end is shown below the table if the stage fails.
+	set +e
 	# shellcheck disable=SC2086
 	case $cmd in
-	/*) $cmd || rc=$? ;;		# selftest.sh's stand-in stages
-	*) "$TESTBED"/$cmd || rc=$? ;;
-	esac
+	/*) $cmd ;;			# selftest.sh's stand-in stages
+	*) "$TESTBED"/$cmd ;;
+	esac 2>&1 | tee "$stagelog"
+	rc=${PIPESTATUS[0]}
+	set -e
 	dt=$(($(date +%s) - t0))
 	# Every stage writes its cases to build/results/STAGE.tap: no file,
 	# no result or no plan (it stopped half-way) is a failure, and so is
@@ -75,6 +82,16 @@ for s in "${stages[@]}"; do
 	total_p=$((total_p + p)) total_f=$((total_f + f))
 	printf '%-14s %5ss  %4s passed %4s failed%s\n' "$name" "$dt" "$p" "$f" \
 		"$( ((rc)) && echo '  <== FAILED')" >> "$summary"
+	# Why it failed, for the end of the output (CI often shows only
+	# that): its failed cases, what the judge said, its last lines.
+	if ((rc)); then
+		{
+			echo "[$name] failed; its output: $stagelog"
+			grep -s '^not ok' "$tap" | grep -v ' # TODO' | head -n 5 || true
+			cat "$tap.judge"
+			tail -n 8 "$stagelog"
+		} | sed 's/^/  /' >> "$why"
+	fi
 	log "[$name] $( ((rc)) && echo FAILED || echo ok) in ${dt}s"
 	if ((rc)) && [ "$name" = tree ]; then
 		log "the series does not apply; later stages need it"
@@ -86,5 +103,9 @@ echo "stage          time    results"
 cat "$summary"
 echo "total $(($(date +%s) - t_all))s"
 echo
+if [ -s "$why" ]; then
+	cat "$why"
+	echo
+fi
 echo "check: $total_p passed, $total_f failed"
 ((total_f == 0))

@@ -18,6 +18,15 @@ case $what in
 checkpatch|warnings|bisect|cross) tap_start "$what" ;;
 *) die "usage: lint.sh checkpatch|warnings|bisect|cross" ;;
 esac
+# The build logs go next to the build directories, which a stage run on
+# its own in a fresh clone does not find made.
+mkdir -p "$BUILD/out"
+
+# build_errors LOG: the errors of a failed build, or the end of its log if
+# it failed without one (killed, out of space).
+build_errors() {
+	grep -m 20 -E 'error|Error' "$1" >&2 || tail -n 20 "$1" >&2
+}
 
 all_patches=$(series_patches) || exit 1
 patches() { for f in $all_patches; do echo "${f##*/}"; done; }
@@ -145,7 +154,7 @@ bisect)
 				> "$BUILD/out/bisect-$arch.log" 2>&1; then
 				ok "$p builds drivers/iommu/ on $arch"
 			else
-				grep -E 'error|Error' "$BUILD/out/bisect-$arch.log" | head -n 20 >&2
+				build_errors "$BUILD/out/bisect-$arch.log"
 				nok "$p builds drivers/iommu/ on $arch"
 				log "first patch that breaks the $arch build: $p"
 				tap_end
@@ -160,7 +169,7 @@ bisect)
 		-s drivers/iommu/ > "$BUILD/out/bisect-nokunit.log" 2>&1; then
 		ok "the series builds drivers/iommu/ on x86_64 without KUnit"
 	else
-		grep -E 'error|Error' "$BUILD/out/bisect-nokunit.log" | head -n 20 >&2
+		build_errors "$BUILD/out/bisect-nokunit.log"
 		nok "the series builds drivers/iommu/ on x86_64 without KUnit"
 	fi
 	tap_end
@@ -170,7 +179,6 @@ cross)
 	# must build, without a W=1 warning, where there is no 128-bit writer
 	# (a 32-bit and a non-x86/arm64 64-bit architecture).
 	[ -d "$TREE" ] || die "no kernel tree: run 'make tree'"
-	mkdir -p "$BUILD/out"
 	for arch in i386 riscv64; do
 		f=cross.config
 		[ $arch = riscv64 ] && f+=,riscv64.config
@@ -178,7 +186,7 @@ cross)
 		rm -f "$o"/drivers/iommu/entry_sync*.o
 		if ! "$TESTBED/kbuild.sh" $arch "$TREE" "$o" "$f" -s W=1 drivers/iommu/ \
 			> "$o.log" 2>&1; then
-			grep -E 'error' "$o.log" | head -n 20 >&2
+			build_errors "$o.log"
 			nok "$arch: drivers/iommu/ with entry_sync and its KUnit (see $o.log)"
 			continue
 		fi

@@ -173,6 +173,14 @@ check_case fail "a stage with no case" empty
 check_case fail "a stage that died after a passed case" died
 check_case fail "a stage with a failed case" failed
 check_case fail "a stage that exits 1 with its cases passed" exit1
+# Below the table, a failed stage's failed cases and last lines of output
+# (what CI shows of a run is often only its end).
+check_why() {	# PATTERN NAME STAGE
+	expect_out fail "$1" "check.sh: $2" env -u STAGES -u FULL BUILD="$work/build" \
+		CHECK_STAGE_LIST="$3|$work/$3.sh" "$TESTBED/check.sh"
+}
+check_why '^  not ok 2 - two$' "the failed case is shown below the table" failed
+check_why '^  error: stopped$' "the end of a stage that died is shown below the table" died
 
 # demo-table.py: one mode, one device, one run each of stock and patched.
 demo_log() {	# KERNEL LOST QI ("none": no qi-stats line) DRV ("none": no drv-stats)

@@ -49,6 +49,14 @@ PY
 			-m "$subject"
 	mv "$repo.tmp" "$repo"
 fi
+# One pack, so that a clone hardlinks it: with the ~100,000 loose objects
+# of "git add", every clone (this tree, check-export's, bisect's) started
+# a minute of "git gc --auto" in the background of the stage using it.
+# A base repository made before this is packed on first use.
+if (($(git -C "$repo" count-objects | cut -d' ' -f1) > 1000)); then
+	log "packing the base repository $repo (once)"
+	git -C "$repo" repack -a -d -q
+fi
 base=$(git -C "$repo" rev-parse base)
 
 if [ -d "$dir/.git" ]; then
@@ -71,6 +79,9 @@ else
 	git -C "$dir" branch -q -D base
 fi
 git -C "$dir" tag -f base "$base" >/dev/null
+# The testbed's git commands in this tree (git am, checkout) must not start
+# a repack in the background of the builds that follow.
+git -C "$dir" config gc.auto 0
 
 # Apply each patch (am_patch: the same patches always give the same
 # commit hashes).
