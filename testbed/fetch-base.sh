@@ -11,22 +11,32 @@
 dest=$CACHE/base
 mkdir -p "$dest"
 
-# The cache is reused only if it holds the pinned version: a fallback
-# unpacked once (the pinned .deb having left the archive) is not kept for
-# good, and is replaced as soon as the pin can be met again.
-if [ -f "$dest/linux-source/Makefile" ] && [ -f "$dest/VERSION" ] &&
-   [ "$(cat "$dest/VERSION")" = "$BASE_VERSION" ]; then
-	log "base $(cat "$dest/VERSION") already unpacked in $dest/linux-source"
+# The cache is keyed by version: the unpacked tree and a downloaded .deb
+# are reused only for the version wanted, which is the pinned one, or,
+# when the archive no longer has it, the newest one it has.  A fallback
+# is therefore replaced as soon as the pin can be met again, and kept
+# (not downloaded and unpacked again) while it cannot.
+unpacked() { [ -f "$dest/linux-source/Makefile" ] && cat "$dest/VERSION" 2>/dev/null; }
+deb_of() {	# VERSION: the .deb of that version in the cache, if any
+	local f
+	for f in "$dest"/"${BASE_PKG}"_*.deb; do
+		[ -f "$f" ] && [ "$(dpkg-deb -f "$f" Version)" = "$1" ] &&
+			{ echo "$f"; return; }
+	done
+	true
+}
+if [ "$(unpacked)" = "$BASE_VERSION" ]; then
+	log "base $BASE_VERSION already unpacked in $dest/linux-source"
 	exit 0
 fi
 
-deb=$(ls "$dest"/${BASE_PKG}_*.deb 2>/dev/null | head -n1 || true)
+version=$BASE_VERSION
+deb=$(deb_of "$version")
 if [ -z "$deb" ]; then
 	# shellcheck disable=SC2086
 	private_apt "$dest/apt" $BASE_SUITES
 	avail=$(apt-cache "${APTOPTS[@]}" madison "$BASE_PKG" |
 		awk -F'|' '{gsub(/ /, "", $2); print $2}')
-	version=$BASE_VERSION
 	if ! grep -qxF "$BASE_VERSION" <<<"$avail"; then
 		version=
 		for v in $avail; do
@@ -37,10 +47,18 @@ if [ -z "$deb" ]; then
 		[ -n "$version" ] || die "$BASE_PKG is in none of: $BASE_SUITES"
 		printf '\nWARNING: %s %s has left the archive; using %s instead.\n\n' \
 			"$BASE_PKG" "$BASE_VERSION" "$version" >&2
+		if [ "$(unpacked)" = "$version" ]; then
+			log "base $version already unpacked in $dest/linux-source"
+			exit 0
+		fi
 	fi
-	log "downloading $BASE_PKG $version"
-	(cd "$dest" && apt-get "${APTOPTS[@]}" -qq download "$BASE_PKG=$version")
-	deb=$(ls "$dest"/${BASE_PKG}_*.deb | head -n1)
+	deb=$(deb_of "$version")
+	if [ -z "$deb" ]; then
+		log "downloading $BASE_PKG $version"
+		(cd "$dest" && apt-get "${APTOPTS[@]}" -qq download "$BASE_PKG=$version")
+		deb=$(deb_of "$version")
+		[ -n "$deb" ] || die "apt-get download gave no $BASE_PKG $version in $dest"
+	fi
 fi
 
 version=$(dpkg-deb -f "$deb" Version)
@@ -62,4 +80,8 @@ mkdir -p "$dest/linux-source"
 tar -xf "$tarball" -C "$dest/linux-source" --strip-components=1
 rm -rf "$dest/unpack"
 echo "$version" > "$dest/VERSION"
+# The .deb of any other version is of no further use.
+for f in "$dest"/"${BASE_PKG}"_*.deb; do
+	[ "$f" = "$deb" ] || rm -f "$f"
+done
 log "base $version unpacked in $dest/linux-source"

@@ -8,6 +8,8 @@
 #   - check.sh refuses a STAGES name that is no stage;
 #   - series_patches (tree.sh, lint.sh) refuses a missing or empty
 #     series file, and lint.sh checkpatch a checkpatch.pl that cannot run;
+#   - fetch-base.sh reuses a cached base only if it is the version
+#     wanted, and checks the pinned .deb's checksum;
 #   - guest-check.sh fails a log in which a required KUnit suite did not
 #     run or lost cases, a test program skipped as a whole or was not
 #     run, a known failure passed, the innocent device lost a copy, or
@@ -72,6 +74,37 @@ series_case fail "names no patch" "a series file of comments" comment
 series_case fail "names 0001-a.patch, which does not exist" "a series naming a missing patch" missing
 : > "$work/series/0001-a.patch"
 series_case 0 "0001-a.patch" "a series of one patch" good
+
+# fetch-base.sh: the cached base is keyed by its version.  The archive is
+# made unreachable, so a case that asks it fails at "apt-get update".
+fake_deb() {	# VERSION: a .deb of the base package of that version, in $fb
+	mkdir -p "$work/deb/DEBIAN"
+	printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: t <t@invalid>\nDescription: t\n' \
+		"$BASE_PKG" "$1" > "$work/deb/DEBIAN/control"
+	dpkg-deb -b "$work/deb" "$fb/base/${BASE_PKG}_$1_all.deb" >/dev/null
+}
+fake_tree() {	# VERSION: an unpacked base of that version
+	mkdir -p "$fb/base/linux-source"
+	touch "$fb/base/linux-source/Makefile"
+	echo "$1" > "$fb/base/VERSION"
+}
+fetch_case() {	# WANT PATTERN NAME
+	expect_out "$1" "$2" "fetch-base.sh: $3" env ENTRY_SYNC_CACHE="$fb" \
+		DEBIAN_MIRROR=file:///nonexistent/debian "$TESTBED/fetch-base.sh"
+}
+fb=$work/fb
+fake_tree "$BASE_VERSION"
+fetch_case 0 "already unpacked" "the pinned base unpacked is reused"
+rm -rf "$fb"
+fake_tree 7.3.99-1
+fake_deb 7.3.99-1
+fetch_case fail "apt-get update on the private list failed" \
+	"a fallback base is not reused without asking the archive for the pinned one"
+rm -rf "$fb"
+mkdir -p "$fb/base"
+fake_deb "$BASE_VERSION"
+fetch_case fail "checksum mismatch" "a cached .deb of the pinned version with another checksum"
+rm -rf "$fb"
 
 # lint.sh checkpatch: checkpatch.pl that cannot run checked nothing.
 mkdir -p "$work/lint/linux"
