@@ -105,6 +105,9 @@ echo "total $(($(date +%s) - t_all))s"
 echo
 if [ -s "$why" ]; then
 	cat "$why"
+	# Space and memory are what a build most often dies of unexplained.
+	echo "  free: $(df -h --output=avail "$BUILD" | tail -n1 | tr -d ' ') in $BUILD," \
+		"$(free -h | awk '/^Mem:/ {print $7}') of memory"
 	echo
 fi
 echo "check: $total_p passed, $total_f failed"
