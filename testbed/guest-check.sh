@@ -4,18 +4,21 @@
 # Judge a guest console log written by qemu.sh:
 #   - KUnit suites run at boot (KTAP before "==== GUEST up"),
 #   - every test program's TAP between "==== BEGIN x" / "==== END x rc=N":
-#     a program that skips altogether, or is missing, is a failure,
+#     a program that skips altogether, passes no case, or is missing is a
+#     failure; with TESTS, each program it names must have reported,
 #   - the kernel log: any WARNING, BUG, Oops, lockdep or KASAN report, or
 #     DMAR fault is a failure.
 # Writes every case as TAP to the file $2 (tap.py reads the programs' and
 # KUnit's (K)TAP), prints one line per part, fails if a case failed.
 #
-#   guest-check.sh LOG TAP-FILE [MODE]
+#   guest-check.sh LOG TAP-FILE [MODE [TESTS]]
 #
 # MODE is the guest configuration of the boot (ss, fs, legacy-ats,
 # ss-nocx16, ...): the lines of guest/known-failures for it, for its VT-d
 # mode (ss, fs, legacy) or for "all" excuse those failures; such a case
-# that passes is a failure too, so that the list is kept true.
+# that passes is a failure too, so that the list is kept true.  TESTS is
+# the boot's tests= list (guest/init): a program it names that has no
+# section in the log (the guest died or stopped before it) is a failure.
 #
 # The "# replace-stats:" lines of vfio_iommufd_replace_test go to
 # replace-KERNEL.txt next to $2 (KERNEL from the log's name, guest-KERNEL.log),
@@ -23,9 +26,9 @@
 # fault lines of the kernel log.
 . "$(dirname "$0")/lib.sh"
 
-log_file=$1 tap_file=$2 mode=${3:-ss}
+log_file=$1 tap_file=$2 mode=${3:-ss} tests=${4:-}
 python3 - "$log_file" "$tap_file" "$TESTBED/guest/known-failures" "$mode" \
-	"$TESTBED" > "$tap_file.detail" <<'PY'
+	"$TESTBED" "$tests" > "$tap_file.detail" <<'PY'
 import re, sys
 sys.path.insert(0, sys.argv[5])
 from kernel_log import BAD as bad, DMAR_ANY as dmar, DMAR_FAULT  # noqa: E402
@@ -121,6 +124,16 @@ for name, body in sections.items():
         case(False, f"{name} exits 0", f"exit code {rc}")
     elif not cs:
         case(False, f"{name} reports results", "no TAP result")
+    elif t["passed"] == 0 and t["failed"] == 0:
+        # The kselftest harness exits 0 when every case skipped.
+        case(False, f"{name} passes a case",
+             f"none ran: {t['skipped']} skipped, {t['todo']} known failures")
+
+# Every program the boot was told to run must have reported.
+for entry in filter(None, sys.argv[6].split(",")):
+    head = entry.split(":", 1)[0]
+    if head not in sections:
+        case(False, f"{head} runs", "no output in the log: the guest stopped before it")
 
 # Whatever else is excused, the innocent device of the replace test must
 # never lose a copy or see one land in the other page table's page.

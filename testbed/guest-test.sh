@@ -73,7 +73,7 @@ for m in $modes; do
 	stage "boot $name guest, VT-d $m (console: $res.log)" "$TESTBED/qemu.sh" \
 		"$GUEST_KERNEL" "$GUEST_INITRD" "$res.log" "tests=$tests $extra" || true
 	sed -n '/==== BEGIN dmar-info/,/==== END dmar-info/p' "$res.log" | grep -E 'DMAR|ok' >&2 || true
-	if "$TESTBED/guest-check.sh" "$res.log" "$res.tap" "$m" || [ -f "$res.tap" ]; then
+	if "$TESTBED/guest-check.sh" "$res.log" "$res.tap" "$m" "$tests" || [ -f "$res.tap" ]; then
 		tap_import "$res.tap" "$m: "
 	else
 		nok "$m: guest-check.sh judged $res.log"
