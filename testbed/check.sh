@@ -47,14 +47,14 @@ mkdir -p "$BUILD/results"
 summary=$BUILD/results/check-summary.txt why=$BUILD/results/check-failures.txt
 : > "$summary"
 : > "$why"
-total_p=0 total_f=0
+total_p=0 total_f=0 ran=0
 t_all=$(date +%s)
 for s in "${stages[@]}"; do
 	name=${s%%|*} cmd=${s#*|}
 	if [ -n "${STAGES:-}" ] && [[ " ${only[*]} " != *" $name "* ]]; then
 		continue
 	fi
-	t0=$(date +%s)
+	t0=$(date +%s) ran=$((ran + 1))
 	log "[$name] $cmd"
 	tap=$BUILD/results/$name.tap stagelog=$BUILD/results/$name.log
 	rm -f "$tap"
@@ -111,4 +111,6 @@ if [ -s "$why" ]; then
 	echo
 fi
 echo "check: $total_p passed, $total_f failed"
+# STAGES that named no stage at all (blank) ran nothing: no pass.
+((ran)) || die "check: no stage ran (STAGES='${STAGES:-}')"
 ((total_f == 0))

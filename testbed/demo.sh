@@ -14,8 +14,9 @@
 # DEMO_SECONDS: the device copies buffers while another thread moves it
 # between two page tables that map the destination to different pages.
 #
-#   DEMO_MODES     VT-d modes (qemu.sh's VTD_MODE, "-nocm" for caching mode
-#                  off; default "ss fs legacy ss-nocm fs-nocm")
+#   DEMO_MODES     guest configurations as in the guest stage (vtd_mode_env
+#                  in lib.sh: a VT-d mode ss, fs or legacy with -nocm,
+#                  -nocx16, -ats; default "ss fs legacy ss-nocm fs-nocm")
 #   DEMO_DEVICES   devices (default "edu igb")
 #   DEMO_SECONDS   run time per device and boot (default 20)
 #   DEMO_RUNS      runs per mode and kernel (default 3)
@@ -67,6 +68,9 @@ t_start=$(date +%s)
 no_build=${DEMO_NO_BUILD:-0}
 
 table_only=${DEMO_TABLE_ONLY:-0}
+# A mode is a guest configuration as in the guest stage (vtd_mode_env in
+# lib.sh: ss, fs, legacy with -nocm, -nocx16, -ats): check them all first.
+for m in $modes; do (vtd_mode_env "$m") || exit 1; done
 ((table_only)) || stage setup "$TESTBED/setup.sh"
 ((table_only)) || [ "$patched_src" != "$TREE" ] || stage tree "$TESTBED/tree.sh"
 
@@ -106,12 +110,11 @@ done
 n=0 total=$((runs * $(wc -w <<<"$modes") * $(wc -w <<<"$kernels")))
 for r in $(seq 1 "$runs"); do
 	for m in $modes; do
-		mode=${m%-nocm} cm=on
-		[ "$m" = "$mode" ] || cm=off
+		vtd_mode_env "$m"
 		for k in $kernels; do
 			n=$((n + 1))
 			out=$results/demo-$m-$k-$r.log
-			VTD_MODE=$mode VTD_CM=$cm GUEST_DEVICES="$devices" \
+			GUEST_DEVICES="$devices" \
 			TIMEOUT=$((seconds * $(wc -w <<<"$devices") + 600)) \
 				stage "boot $n/$total: $k, VT-d $m, run $r (console: $out)" \
 				"$TESTBED/qemu.sh" "${kimg[$k]}" "${initrd[$k]}" "$out" \
@@ -124,7 +127,8 @@ done
 # (guest/known-failures) must fail on the stock kernel too: one more boot
 # of it, with the iommufd selftests.
 if grep -qw stock <<<"$kernels"; then
-	VTD_MODE=ss VTD_CM=on GUEST_DEVICES="$devices" TIMEOUT=1200 \
+	vtd_mode_env ss
+	GUEST_DEVICES="$devices" TIMEOUT=1200 \
 		stage "boot: stock, the iommufd selftests (known failures)" \
 		"$TESTBED/qemu.sh" "${kimg[stock]}" "${initrd[stock]}" \
 		"$results/demo-known-failures-stock.log" \

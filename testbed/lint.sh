@@ -40,9 +40,10 @@ checkpatch)
 		out=$(cd "$TREE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
 			--no-signoff --show-types --terse "$TOP/patches/$p" 2>&1) || rc=$?
 		findings=$(grep -E ': (ERROR|WARNING|CHECK):' <<<"$out" || true)
-		# A failure with no finding is checkpatch itself failing (a perl
-		# error, a missing file): that checked nothing.
-		if ((rc)) && [ -z "$findings" ]; then
+		# checkpatch exits 1 for findings.  A failure with no finding, or
+		# any other exit status, is checkpatch itself failing (a perl
+		# error, a missing file): it may have checked nothing.
+		if ((rc > 1)) || { ((rc)) && [ -z "$findings" ]; }; then
 			printf '%s\n' "$out" >&2
 			nok "checkpatch $p: exit status $rc without a finding"
 			continue
@@ -105,6 +106,7 @@ warnings)
 			x86_64-series) o=$BUILD/out/x86_64 ;;
 			arm64-*)       o=$BUILD/out/lint-$side-arm64 ;;
 			esac
+			log "$arch $side: sparse + W=1 build of drivers/iommu/ in $o (log: $o.lint.log)"
 			"$TESTBED/kbuild.sh" $arch "$src" "$o" "$f" -s prepare > "$o.lint.log" 2>&1 ||
 				{ cat "$o.lint.log" >&2; nok "$arch $side: prepare"; continue; }
 			# Rebuild drivers/iommu/ so that every warning is seen.
@@ -145,6 +147,7 @@ bisect)
 	git -C "$dir" checkout -q -f base
 	# Apply the series one patch at a time, building after each.
 	for p in $(patches); do
+		log "bisect: $p, drivers/iommu/ on x86_64 and arm64 (logs: $BUILD/out/bisect-ARCH.log)"
 		am_patch "$dir" "$TOP/patches/$p" ||
 			die "patch does not apply: patches/$p"
 		for arch in x86_64 arm64; do
@@ -184,6 +187,7 @@ cross)
 		[ $arch = riscv64 ] && f+=,riscv64.config
 		o=$BUILD/out/cross-$arch
 		rm -f "$o"/drivers/iommu/entry_sync*.o
+		log "$arch: W=1 build of drivers/iommu/ in $o (log: $o.log)"
 		if ! "$TESTBED/kbuild.sh" $arch "$TREE" "$o" "$f" -s W=1 drivers/iommu/ \
 			> "$o.log" 2>&1; then
 			build_errors "$o.log"

@@ -40,7 +40,12 @@ for name in $(python3 "$list" --list); do
 		tail -n 20 "$res" >&2
 		die "mutant $name does not build (see $res)"
 	fi
-	if ((rc)); then
+	# Killed means the suite saw it: a failed case, or the kernel
+	# crashing or hanging in a test; not kunit.py failing around it.
+	if ((rc)) && ! grep -qE '\[(FAILED|CRASHED)\]|crashed|[Tt]imed out' "$res"; then
+		tail -n 20 "$res" >&2
+		nok "mutant $name: kunit.py failed without a failed, crashed or hung test (see $res)"
+	elif ((rc)); then
 		ok "mutant $name killed: $summary"
 		grep -E '\[FAILED\]' "$res" | sed 's/^/    /' >&2 || true
 	else

@@ -5,14 +5,16 @@
 # broken input that it must fail, and a good one that it must pass, so
 # that a stage cannot be green because its judge checks nothing.
 #
-#   - check.sh refuses a STAGES name that is no stage;
+#   - check.sh refuses a STAGES name that is no stage, and STAGES that
+#     name none;
 #   - series_patches (tree.sh, lint.sh) refuses a missing or empty
-#     series file, and lint.sh checkpatch a checkpatch.pl that cannot run;
+#     series file, and lint.sh checkpatch a checkpatch.pl that cannot run
+#     or dies;
 #   - fetch-base.sh reuses a cached base only if it is the version
 #     wanted, and checks the pinned .deb's checksum;
 #   - guest-check.sh fails a log in which a required KUnit suite did not
-#     run or lost cases, a test program skipped as a whole or was not
-#     run, a known failure passed, the innocent device lost a copy, or
+#     run or lost cases, a test program skipped as a whole, skipped
+#     every case, was not run or left no output, a known failure passed, the innocent device lost a copy, or
 #     the kernel logged a DMAR fault or a WARNING;
 #   - demo-table.py fails a demo in which the series lost a copy in a
 #     mode where it must be hitless, a stock run lost nothing, or the
@@ -111,10 +113,23 @@ mkdir -p "$work/lint/linux"
 expect_out fail "exit status [0-9]+ without a finding" \
 	"lint.sh checkpatch: checkpatch.pl that does not run" \
 	env BUILD="$work/lint" "$TESTBED/lint.sh" checkpatch
+# ... or one that dies after printing a finding that is accepted.
+mkdir -p "$work/lint2/linux/scripts"
+cat > "$work/lint2/linux/scripts/checkpatch.pl" <<'EOF_PL'
+if ($ARGV[-1] =~ /0002-[^\/]*$/) {
+	print "$ARGV[-1]:1: WARNING: FILE_PATH_CHANGES: added file\n";
+	exit 255;
+}
+EOF_PL
+expect_out fail "checkpatch 0002-.*: exit status 255" \
+	"lint.sh checkpatch: checkpatch.pl that dies after an accepted finding" \
+	env BUILD="$work/lint2" "$TESTBED/lint.sh" checkpatch
 
 # check.sh: a name that is no stage.
 expect fail "check.sh refuses STAGES=no-such-stage" \
 	env -u CHECK_STAGE_LIST BUILD="$work/build" STAGES=no-such-stage "$TESTBED/check.sh"
+expect_out fail "no stage ran" "check.sh refuses STAGES that name no stage (blank)" \
+	env -u CHECK_STAGE_LIST BUILD="$work/build" STAGES=" " "$TESTBED/check.sh"
 
 # guest-check.sh: a good log, then one broken thing at a time.
 suite() {	# NAME CASES
@@ -144,7 +159,8 @@ good_log() {
 guest_case() {	# WANT NAME SED-SCRIPT
 	good_log | sed "$3" > "$work/guest-selftest.log"
 	expect "$1" "guest-check: $2" \
-		"$TESTBED/guest-check.sh" "$work/guest-selftest.log" "$work/guest.tap" ss
+		"$TESTBED/guest-check.sh" "$work/guest-selftest.log" "$work/guest.tap" ss \
+		"prog,vfio_iommufd_replace_test@edu:--seconds=5"
 }
 guest_case 0 "a good log passes" ''
 guest_case fail "a required KUnit suite that did not run" \
@@ -158,6 +174,10 @@ guest_case fail "a program that was not run" \
 	'/^==== BEGIN prog/,/^==== END prog/{/^TAP\|^1\.\.\|^ok /d;s/rc=0/rc=127/};/^==== BEGIN prog/a # prog: no device edu bound to vfio-pci'
 guest_case fail "a program that failed without a TAP result" \
 	'/^==== END prog/s/rc=0/rc=1/'
+guest_case fail "a program whose every case skipped, exit status 0" \
+	'/^==== BEGIN prog/,/^==== END prog/s/^\(ok [12] .*\)$/\1 # SKIP no device/'
+guest_case fail "a program of tests= that left no output (the guest stopped)" \
+	'/^==== BEGIN prog/,/^==== END prog/d'
 guest_case fail "the innocent device lost a copy" 's/innocent_bad=0/innocent_bad=1/'
 guest_case fail "a DMAR fault in the kernel log" \
 	'/DMAR: IOMMU enabled/a [    2.0] DMAR: [DMA Write NO_PASID] Request device [00:03.0] fault addr 0x1000'
