@@ -66,20 +66,31 @@ summary("kunit (x86_64 guest)", kunit)
 # a kernel built without one (or a suite that lost cases) reports fewer
 # results, which the counts above would not notice.
 required = {"intel-iommu-entry": 45, "iommu-entry-sync": 16}
-plans = {}
+plans, results = {}, {}
 plain = [tap.clean(l) for l in boot]
 for i, l in enumerate(plain):
-    m = re.match(r"\s*# Subtest: (\S+)", l)
+    m = re.match(r"(\s*)# Subtest: (\S+)", l)
     if m:
         # The plan follows, after "# module:" and other comment lines.
         n = next((re.match(r"\s*1\.\.(\d+)", x) for x in plain[i + 1:i + 6]
                   if re.match(r"\s*1\.\.\d+", x)), None)
-        plans[m.group(1)] = int(n.group(1)) if n else 0
+        plans[m.group(2)] = int(n.group(1)) if n else 0
+        # The suite's own results: the case lines at its indentation, up
+        # to its closing result one level up (a crash ends it sooner).
+        ind, count = m.group(1), 0
+        for x in plain[i + 1:]:
+            if re.match(re.escape(ind) + r"(ok|not ok) ", x):
+                count += 1
+            elif re.match(r"\s*(ok|not ok) ", x) and len(x) - len(x.lstrip()) < len(ind):
+                break
+        results[m.group(2)] = count
 for suite, want in required.items():
-    have = plans.get(suite)
-    good = have is not None and have >= want
-    case(good, f"kunit suite {suite} runs at boot with >= {want} cases",
-         "" if good else ("not run" if have is None else f"{have} cases"))
+    have, got = plans.get(suite), results.get(suite, 0)
+    good = have is not None and have >= want and got >= have
+    why = ("not run" if have is None else f"{have} cases" if have < want
+           else f"{got} results of {have}")
+    case(good, f"kunit suite {suite} runs at boot with >= {want} cases, each with a result",
+         "" if good else why)
 
 sections = {}
 cur = None
