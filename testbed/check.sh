@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Every test of the project, in order; a failed stage does not stop the
-# ones after it (except the tree, which all need).  Each stage writes its
+# Every test of the project, in order (two in the background beside the
+# others, below); a failed stage does not stop the ones after it (except
+# the tree, which all need).  Each stage writes its
 # cases as TAP to build/results/STAGE.tap, which tap.py counts, and its
 # output goes to build/results/STAGE.log.  Ends with a table of stages,
 # times and cases, the end of each failed stage's output, and the line
@@ -10,7 +11,8 @@
 #
 #   STAGES="a b"   only these stages (a name that is no stage fails)
 #   FULL=1         the slow extras too (kunit.sh: SMMUv3's suite on the
-#                  unpatched arm64 base)
+#                  unpatched arm64 base; guest-test.sh: the driver test on
+#                  edu with every container back-end)
 . "$(dirname "$0")/lib.sh"
 
 stages=(
@@ -21,16 +23,24 @@ stages=(
 	"checkpatch|lint.sh checkpatch"
 	"cross|lint.sh cross"
 	"kunit-uml|kunit.sh uml"
-	"kunit-x86_64|kunit.sh x86_64"
 	"mutants|mutants.sh"
 	"differential|bench.sh differential"
 	"kunit-arm64|kunit.sh arm64"
+	"kunit-x86_64|kunit.sh x86_64|background"
+	"bisect|lint.sh bisect|background"
 	"guest|guest-test.sh"
 	"warnings|lint.sh warnings"
-	"bisect|lint.sh bisect"
 )
-# selftest.sh runs this script on stand-in stages: NAME|/ABSOLUTE/CMD, one
-# per line.
+# A "background" stage starts with the next foreground stage and runs
+# beside the rest at the lowest CPU priority: the guest stage's TCG boots
+# leave one of two cores idle for many minutes, which kunit-x86_64's and
+# bisect's kernel builds use.  Such a stage must read nothing that
+# another stage writes (they have their own trees and build directories;
+# mutants, which edits build/linux, ends before them).  Its output goes to its STAGE.log only; it is
+# judged when it ends, after the stages it ran beside.
+#
+# selftest.sh runs this script on stand-in stages: NAME|/ABSOLUTE/CMD[|background],
+# one per line.
 if [ -n "${CHECK_STAGE_LIST:-}" ]; then
 	mapfile -t stages <<<"$CHECK_STAGE_LIST"
 fi
@@ -49,26 +59,21 @@ summary=$BUILD/results/check-summary.txt why=$BUILD/results/check-failures.txt
 : > "$why"
 total_p=0 total_f=0 ran=0
 t_all=$(date +%s)
-for s in "${stages[@]}"; do
-	name=${s%%|*} cmd=${s#*|}
-	if [ -n "${STAGES:-}" ] && [[ " ${only[*]} " != *" $name "* ]]; then
-		continue
-	fi
-	t0=$(date +%s) ran=$((ran + 1))
-	log "[$name] $cmd"
-	tap=$BUILD/results/$name.tap stagelog=$BUILD/results/$name.log
-	rm -f "$tap"
-	# The stage's output goes to the terminal and to STAGE.log, whose
-	# end is shown below the table if the stage fails.
-	set +e
+
+# run_stage NAME CMD: the stage's command, its output to STAGE.log too.
+run_stage() {
 	# shellcheck disable=SC2086
-	case $cmd in
-	/*) $cmd ;;			# selftest.sh's stand-in stages
-	*) "$TESTBED"/$cmd ;;
-	esac 2>&1 | tee "$stagelog"
-	rc=${PIPESTATUS[0]}
-	set -e
-	dt=$(($(date +%s) - t0))
+	case $2 in
+	/*) $2 ;;			# selftest.sh's stand-in stages
+	*) "$TESTBED"/$2 ;;
+	esac
+}
+
+# judge NAME RC SECONDS: count the stage's TAP file, add its line to the
+# table and, if it failed, the reasons below it.
+judge() {
+	local name=$1 rc=$2 dt=$3 p f
+	local tap=$BUILD/results/$name.tap stagelog=$BUILD/results/$name.log
 	# Every stage writes its cases to build/results/STAGE.tap: no file,
 	# no result or no plan (it stopped half-way) is a failure, and so is
 	# a non-zero exit status that no failed case accounts for.
@@ -93,10 +98,50 @@ for s in "${stages[@]}"; do
 		} | sed 's/^/  /' >> "$why"
 	fi
 	log "[$name] $( ((rc)) && echo FAILED || echo ok) in ${dt}s"
-	if ((rc)) && [ "$name" = tree ]; then
+	return "$rc"
+}
+
+bg_names=() bg_pids=() bg_t0=()
+for s in "${stages[@]}"; do
+	name=${s%%|*} cmd=${s#*|} mode=
+	if [[ $cmd == *"|"* ]]; then mode=${cmd#*|} cmd=${cmd%%|*}; fi
+	if [ -n "${STAGES:-}" ] && [[ " ${only[*]} " != *" $name "* ]]; then
+		continue
+	fi
+	t0=$(date +%s) ran=$((ran + 1))
+	tap=$BUILD/results/$name.tap stagelog=$BUILD/results/$name.log
+	rm -f "$tap" "$stagelog.rc"
+	if [ "$mode" = background ]; then
+		log "[$name] $cmd: in the background, at the lowest priority; its output in $stagelog"
+		(
+			renice -n 19 -p "$BASHPID" >/dev/null
+			rc=0
+			run_stage "$name" "$cmd" > "$stagelog" 2>&1 || rc=$?
+			echo "$rc" > "$stagelog.rc"
+		) &
+		bg_names+=("$name") bg_pids+=($!) bg_t0+=("$t0")
+		continue
+	fi
+	log "[$name] $cmd"
+	# The stage's output goes to the terminal and to STAGE.log, whose
+	# end is shown below the table if the stage fails.
+	set +e
+	run_stage "$name" "$cmd" 2>&1 | tee "$stagelog"
+	rc=${PIPESTATUS[0]}
+	set -e
+	if ! judge "$name" "$rc" $(($(date +%s) - t0)) && [ "$name" = tree ]; then
 		log "the series does not apply; later stages need it"
 		break
 	fi
+done
+for i in "${!bg_names[@]}"; do
+	name=${bg_names[$i]}
+	log "[$name] waiting for it to end (output: $BUILD/results/$name.log)"
+	wait "${bg_pids[$i]}" || true
+	t1=$(date +%s)
+	tail -n 5 "$BUILD/results/$name.log" >&2
+	judge "$name" "$(cat "$BUILD/results/$name.log.rc" 2>/dev/null || echo 1)" \
+		$((t1 - bg_t0[i])) || true
 done
 echo
 echo "stage          time    results"

@@ -7,7 +7,8 @@
 #   lint.sh warnings     sparse (C=2) and W=1 on drivers/iommu/, x86_64 and
 #                        arm64: no warning that the base does not have
 #   lint.sh bisect       every prefix of the series builds drivers/iommu/
-#                        on x86_64 and arm64
+#                        on x86_64 and arm64 (where the patch changes a
+#                        file that build reads)
 #   lint.sh cross        entry_sync and its KUnit build on i386 and riscv64
 #
 # Each writes its results to build/results/WHAT.tap.
@@ -142,6 +143,23 @@ warnings)
 	;;
 
 bisect)
+	# reaches ARCH FILE...: whether a change to FILE... can change what
+	# the ARCH build of drivers/iommu/ compiles.  The VT-d and SMMU
+	# sources are built on one architecture each (no other file
+	# includes them); a Kconfig or Makefile under them is read on both.
+	reaches() {
+		local arch=$1 f
+		shift
+		for f in "$@"; do
+			case $f in
+			tools/*|Documentation/*|MAINTAINERS|*/.kunitconfig) ;;
+			drivers/iommu/intel/*.[ch]) [ "$arch" = x86_64 ] && return 0 ;;
+			drivers/iommu/arm/*.[ch]) [ "$arch" = arm64 ] && return 0 ;;
+			*) return 0 ;;
+			esac
+		done
+		return 1
+	}
 	dir=$BUILD/bisect/linux
 	FORCE=1 "$TESTBED/tree.sh" "$dir" >/dev/null 2>&1 || die "could not materialize $dir"
 	git -C "$dir" checkout -q -f base
@@ -150,7 +168,12 @@ bisect)
 		log "bisect: $p, drivers/iommu/ on x86_64 and arm64 (logs: $BUILD/out/bisect-ARCH.log)"
 		am_patch "$dir" "$TOP/patches/$p" ||
 			die "patch does not apply: patches/$p"
+		mapfile -t changed < <(git -C "$dir" diff --name-only HEAD~1 HEAD)
 		for arch in x86_64 arm64; do
+			if ! reaches $arch "${changed[@]}"; then
+				ok "$p builds drivers/iommu/ on $arch # SKIP it changes no file that build reads"
+				continue
+			fi
 			f=$(kernel_frags $arch series)
 			if ALLOW_MISSING=1 "$TESTBED/kbuild.sh" $arch "$dir" \
 				"$BUILD/out/bisect-$arch" "$f" -s drivers/iommu/ \

@@ -236,6 +236,15 @@ check_why() {	# PATTERN NAME STAGE
 }
 check_why '^  not ok 2 - two$' "the failed case is shown below the table" failed
 check_why '^  error: stopped$' "the end of a stage that died is shown below the table" died
+# A background stage is judged like the others, after the stages beside it.
+stand_in good2 'tap_start good2; ok one; tap_end'
+expect_out 0 '^check: 3 passed, 0 failed$' \
+	"check.sh: a background stage whose cases passed, beside another" \
+	env -u STAGES -u FULL BUILD="$work/build" \
+	CHECK_STAGE_LIST="good|$work/good.sh|background"$'\n'"good2|$work/good2.sh" "$TESTBED/check.sh"
+expect_out fail '^  not ok 2 - two$' "check.sh: a background stage's failed case fails the run" \
+	env -u STAGES -u FULL BUILD="$work/build" \
+	CHECK_STAGE_LIST="failed|$work/failed.sh|background"$'\n'"good|$work/good.sh" "$TESTBED/check.sh"
 
 # demo-table.py: one mode, one device, one run each of stock and patched.
 demo_log() {	# KERNEL LOST QI ("none": no qi-stats line) DRV ("none": no drv-stats)
