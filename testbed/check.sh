@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Every test of the project, in order (two in the background beside the
+# Every test of the project, in order (three in the background beside the
 # others, below); a failed stage does not stop the ones after it (except
 # the tree, which all need).  Each stage writes its
 # cases as TAP to build/results/STAGE.tap, which tap.py counts, and its
@@ -19,24 +19,25 @@ stages=(
 	"setup|setup.sh"
 	"selftest|selftest.sh"
 	"tree|tree.sh"
+	"bisect|lint.sh bisect|background"
 	"check-export|check-export.sh"
 	"checkpatch|lint.sh checkpatch"
 	"cross|lint.sh cross"
 	"kunit-uml|kunit.sh uml"
 	"mutants|mutants.sh"
 	"differential|bench.sh differential"
-	"kunit-arm64|kunit.sh arm64"
+	"kunit-arm64|kunit.sh arm64|background"
 	"kunit-x86_64|kunit.sh x86_64|background"
-	"bisect|lint.sh bisect|background"
 	"guest|guest-test.sh"
 	"warnings|lint.sh warnings"
 )
 # A "background" stage starts with the next foreground stage and runs
-# beside the rest at the lowest CPU priority: the guest stage's TCG boots
-# leave one of two cores idle for many minutes, which kunit-x86_64's and
-# bisect's kernel builds use.  Such a stage must read nothing that
-# another stage writes (they have their own trees and build directories;
-# mutants, which edits build/linux, ends before them).  Its output goes to its STAGE.log only; it is
+# beside the rest at the lowest CPU priority, on what the others leave
+# idle: checkpatch and the tree's git are single-threaded, and the guest
+# stage's TCG boots keep one of the two cores busy for many minutes.
+# Such a stage must read nothing that a stage running beside it writes:
+# bisect has its own tree (from the cached base and patches/); the KUnit
+# builds read build/linux, so they start after mutants, which edits it.  Its output goes to its STAGE.log only; it is
 # judged when it ends, after the stages it ran beside.
 #
 # selftest.sh runs this script on stand-in stages: NAME|/ABSOLUTE/CMD[|background],

@@ -10,6 +10,11 @@
 
 dest=$CACHE/base
 mkdir -p "$dest"
+# One at a time: check.sh's background bisect stage materializes its tree
+# while check-export does, and a fallback base makes each ask the archive
+# (apt-get update on the one private lists directory).
+exec 9> "$dest/.lock"
+flock 9
 
 # The cache is keyed by version: the unpacked tree and a downloaded .deb
 # are reused only for the version wanted, which is the pinned one, or,

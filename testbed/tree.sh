@@ -20,7 +20,10 @@ version=$(cat "$CACHE/base/VERSION")
 
 # The base repository is made once and cloned from then on, and made again
 # if it holds another base than the unpacked tree, which the stock kernel
-# of the demo is built from.
+# of the demo is built from.  One tree.sh at a time makes or packs it
+# (check.sh runs bisect's beside check-export's).
+exec 8> "$CACHE/base/.repo.lock"
+flock 8
 subject="Linux $version (Debian $BASE_PKG)"
 if git -C "$repo" rev-parse -q --verify refs/heads/base >/dev/null 2>&1 &&
    [ "$(git -C "$repo" log -1 --format=%s base)" != "$subject" ]; then
@@ -60,6 +63,7 @@ if (($(git -C "$repo" count-objects | cut -d' ' -f1) > 1000)); then
 	git -C "$repo" repack -a -d -q --window=0
 fi
 base=$(git -C "$repo" rev-parse base)
+flock -u 8
 
 if [ -d "$dir/.git" ]; then
 	if [ "${FORCE:-0}" != 1 ]; then
