@@ -37,8 +37,9 @@ stages=(
 # stage's TCG boots keep one of the two cores busy for many minutes.
 # Such a stage must read nothing that a stage running beside it writes:
 # bisect has its own tree (from the cached base and patches/); the KUnit
-# builds read build/linux, so they start after mutants, which edits it.  Its output goes to its STAGE.log only; it is
-# judged when it ends, after the stages it ran beside.
+# builds read build/linux, so they start after mutants, which edits it.
+# Its output goes to its STAGE.log only; it is judged when it ends, after
+# the stages it ran beside.
 #
 # selftest.sh runs this script on stand-in stages: NAME|/ABSOLUTE/CMD[|background],
 # one per line.

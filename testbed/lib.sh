@@ -204,3 +204,21 @@ vtd_mode_env() {
 	done
 	export VTD_MODE VTD_CM VTD_CPU VTD_ATS
 }
+
+# bisect_reaches ARCH FILE...: whether a change to FILE... can change what
+# the ARCH build of drivers/iommu/ compiles (lint.sh bisect).  The VT-d
+# and SMMU sources are built on one architecture each (no other file
+# includes them); a Kconfig or Makefile under them is read on both.
+bisect_reaches() {
+	local arch=$1 f
+	shift
+	for f in "$@"; do
+		case $f in
+		tools/*|Documentation/*|MAINTAINERS|*/.kunitconfig) ;;
+		drivers/iommu/intel/*.[ch]) [ "$arch" = x86_64 ] && return 0 ;;
+		drivers/iommu/arm/*.[ch]) [ "$arch" = arm64 ] && return 0 ;;
+		*) return 0 ;;
+		esac
+	done
+	return 1
+}

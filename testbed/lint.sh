@@ -143,23 +143,6 @@ warnings)
 	;;
 
 bisect)
-	# reaches ARCH FILE...: whether a change to FILE... can change what
-	# the ARCH build of drivers/iommu/ compiles.  The VT-d and SMMU
-	# sources are built on one architecture each (no other file
-	# includes them); a Kconfig or Makefile under them is read on both.
-	reaches() {
-		local arch=$1 f
-		shift
-		for f in "$@"; do
-			case $f in
-			tools/*|Documentation/*|MAINTAINERS|*/.kunitconfig) ;;
-			drivers/iommu/intel/*.[ch]) [ "$arch" = x86_64 ] && return 0 ;;
-			drivers/iommu/arm/*.[ch]) [ "$arch" = arm64 ] && return 0 ;;
-			*) return 0 ;;
-			esac
-		done
-		return 1
-	}
 	dir=$BUILD/bisect/linux
 	FORCE=1 "$TESTBED/tree.sh" "$dir" >/dev/null 2>&1 || die "could not materialize $dir"
 	git -C "$dir" checkout -q -f base
@@ -170,7 +153,7 @@ bisect)
 			die "patch does not apply: patches/$p"
 		mapfile -t changed < <(git -C "$dir" diff --name-only HEAD~1 HEAD)
 		for arch in x86_64 arm64; do
-			if ! reaches $arch "${changed[@]}"; then
+			if ! bisect_reaches $arch "${changed[@]}"; then
 				ok "$p builds drivers/iommu/ on $arch # SKIP it changes no file that build reads"
 				continue
 			fi

@@ -125,6 +125,19 @@ expect_out fail "checkpatch 0002-.*: exit status 255" \
 	"lint.sh checkpatch: checkpatch.pl that dies after an accepted finding" \
 	env BUILD="$work/lint2" "$TESTBED/lint.sh" checkpatch
 
+# bisect_reaches (lint.sh bisect): which builds a patch's files can change.
+reach_case() {	# WANT NAME ARCH FILE...
+	local want=$1 name=$2
+	shift 2
+	expect "$want" "bisect_reaches: $name" bisect_reaches "$@"
+}
+reach_case 0 "a VT-d source on x86_64" x86_64 drivers/iommu/intel/pasid.c
+reach_case fail "a VT-d source on arm64" arm64 drivers/iommu/intel/pasid.c
+reach_case 0 "a VT-d Kconfig on arm64" arm64 drivers/iommu/intel/Kconfig
+reach_case 0 "an SMMU source with the library on x86_64" x86_64 \
+	drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c drivers/iommu/entry_sync.h
+reach_case fail "the selftests alone on x86_64" x86_64 tools/testing/selftests/vfio/Makefile
+
 # check.sh: a name that is no stage.
 expect fail "check.sh refuses STAGES=no-such-stage" \
 	env -u CHECK_STAGE_LIST BUILD="$work/build" STAGES=no-such-stage "$TESTBED/check.sh"
