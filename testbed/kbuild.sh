@@ -7,8 +7,11 @@
 #
 # ARCH is x86_64, arm64, i386 or riscv64; FRAGMENTS a comma-separated list of files in
 # testbed/configs/ applied on top of tinyconfig, or "-" to build with the
-# .config already in OUT.  The .config is only regenerated when the
-# fragments or the source's Kconfig files change.
+# .config already in OUT, or "rand:SEED:FILE" for "make randconfig" with
+# KCONFIG_SEED=SEED and the symbols of testbed/configs/FILE forced
+# (KCONFIG_ALLCONFIG), as the kernel's build bots make theirs.  The .config
+# is only regenerated when the fragments or the source's Kconfig files
+# change.
 . "$(dirname "$0")/lib.sh"
 
 arch=$1 src=$2 out=$3 frags=$4
@@ -34,16 +37,29 @@ if [ "$frags" = - ]; then
 	[ $# -eq 0 ] && exit 0
 	exec make "${mkargs[@]}" "$@"
 fi
-files=()
-IFS=, read -ra names <<<"$frags"
-for n in "${names[@]}"; do files+=("$TESTBED/configs/$n"); done
+files=() seed=""
+case $frags in
+rand:*:*)
+	seed=${frags#rand:} seed=${seed%%:*}
+	files=("$TESTBED/configs/${frags##*:}")
+	;;
+*)
+	IFS=, read -ra names <<<"$frags"
+	for n in "${names[@]}"; do files+=("$TESTBED/configs/$n"); done
+	;;
+esac
 # Regenerate when a fragment or any Kconfig file of the source changes.
-stamp=$( (cat "${files[@]}"; find "$src" -name 'Kconfig*' -not -path '*/.git/*' |
+stamp=$( (echo "$seed"; cat "${files[@]}"; find "$src" -name 'Kconfig*' -not -path '*/.git/*' |
 	  LC_ALL=C sort | xargs cat) | sha256sum | cut -c1-16)
 if [ ! -f "$out/.config" ] || [ "$(cat "$out/.fragstamp" 2>/dev/null)" != "$stamp" ]; then
-	make -s "${mkargs[@]}" tinyconfig >/dev/null
-	KCONFIG_CONFIG=$out/.config "$src/scripts/kconfig/merge_config.sh" \
-		-m -O "$out" "$out/.config" "${files[@]}" >/dev/null
+	if [ -n "$seed" ]; then
+		KCONFIG_SEED=$seed KCONFIG_ALLCONFIG=${files[0]} \
+			make -s "${mkargs[@]}" randconfig >/dev/null
+	else
+		make -s "${mkargs[@]}" tinyconfig >/dev/null
+		KCONFIG_CONFIG=$out/.config "$src/scripts/kconfig/merge_config.sh" \
+			-m -O "$out" "$out/.config" "${files[@]}" >/dev/null
+	fi
 	make -s "${mkargs[@]}" olddefconfig >/dev/null
 	# Every fragment line must survive olddefconfig, or the fragment lies.
 	# ALLOW_MISSING=1 (bisect builds) tolerates symbols of later patches.

@@ -10,6 +10,7 @@
  *			the argument order of writeq()
  *   ES_USABLE()	whether ES_STORE() can run on this CPU
  */
+#include <linux/bitmap.h>
 #include <linux/bitops.h>
 #include <linux/bug.h>
 #include <linux/log2.h>

@@ -970,6 +970,70 @@ static void context_test_replace(struct kunit *test)
 	context_expect(test, &a, &a, UNCHANGED, 0);
 }
 
+/* A device of @iommu with requester ID @bus/@devfn, known to the driver. */
+static struct device_domain_info *context_test_device(struct kunit *test,
+						      struct intel_iommu *iommu,
+						      u8 bus, u8 devfn,
+						      bool ats)
+{
+	struct device_domain_info *info;
+	struct dev_iommu *param;
+	struct device *dev;
+
+	info = kunit_kzalloc(test, sizeof(*info), GFP_KERNEL);
+	param = kunit_kzalloc(test, sizeof(*param), GFP_KERNEL);
+	dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, info);
+	KUNIT_ASSERT_NOT_NULL(test, param);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	param->priv = info;
+	dev->iommu = param;
+	info->dev = dev;
+	info->iommu = iommu;
+	info->bus = bus;
+	info->devfn = devfn;
+	info->ats_supported = ats;
+	RB_CLEAR_NODE(&info->node);
+	KUNIT_ASSERT_EQ(test, device_rbtree_insert(iommu, info), 0);
+	return info;
+}
+
+/*
+ * Legacy mode: the translation type of each context entry a device writes,
+ * its own and its DMA aliases'.  An alias that is another device's own
+ * requester ID (a quirk alias within an IOMMU group) gets that device's
+ * type, or the alias write would take Device-TLB away from an ATS device;
+ * an alias nobody owns (a bridge's) never issues translation requests.
+ */
+static void context_test_alias_translation_type(struct kunit *test)
+{
+	struct device_domain_info *a, *b, *c;
+	struct intel_iommu *iommu;
+
+	iommu = kunit_kzalloc(test, sizeof(*iommu), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, iommu);
+	iommu->device_rbtree = RB_ROOT;
+	spin_lock_init(&iommu->device_rbtree_lock);
+	a = context_test_device(test, iommu, 1, PCI_DEVFN(0, 0), true);
+	b = context_test_device(test, iommu, 1, PCI_DEVFN(0, 1), true);
+	c = context_test_device(test, iommu, 1, PCI_DEVFN(0, 2), false);
+
+	KUNIT_EXPECT_EQ(test, intel_context_rid_tt(a, 1, PCI_DEVFN(0, 0)),
+			CONTEXT_TT_DEV_IOTLB);
+	KUNIT_EXPECT_EQ(test, intel_context_rid_tt(a, 1, PCI_DEVFN(0, 1)),
+			CONTEXT_TT_DEV_IOTLB);
+	KUNIT_EXPECT_EQ(test, intel_context_rid_tt(b, 1, PCI_DEVFN(0, 0)),
+			CONTEXT_TT_DEV_IOTLB);
+	KUNIT_EXPECT_EQ(test, intel_context_rid_tt(a, 1, PCI_DEVFN(0, 2)),
+			CONTEXT_TT_MULTI_LEVEL);
+	KUNIT_EXPECT_EQ(test, intel_context_rid_tt(c, 1, PCI_DEVFN(0, 2)),
+			CONTEXT_TT_MULTI_LEVEL);
+	KUNIT_EXPECT_EQ(test, intel_context_rid_tt(c, 1, PCI_DEVFN(0, 0)),
+			CONTEXT_TT_DEV_IOTLB);
+	KUNIT_EXPECT_EQ(test, intel_context_rid_tt(a, 0, PCI_DEVFN(30, 0)),
+			CONTEXT_TT_MULTI_LEVEL);
+}
+
 /*
  * The fallback without CMPXCHG16B, on every pair of the all-pairs set: what
  * entry_run() checks, never hitless where the 128-bit writer is not, and
@@ -1441,6 +1505,59 @@ static void context_test_descs_flush(struct kunit *test)
 	desc_expect(test, 0, want, ARRAY_SIZE(want));
 }
 
+/*
+ * An Invalidation Queue Error on a descriptor in the middle of a
+ * submission (here the third of three, before the wait descriptor): the
+ * submitter must recover it, by putting its wait descriptor in place of
+ * the faulting one and failing the submission, or qi_submit_sync() would
+ * poll for a wait that the stopped queue never reaches.  An error on a
+ * descriptor after the submission's wait is another submitter's to
+ * recover and is left alone.  Queue and registers are memory here.
+ */
+static void qi_test_iqe_in_submission(struct kunit *test)
+{
+	const int index = 10, wait_index = 13;
+	struct intel_iommu *iommu;
+	struct qi_desc *desc;
+	struct q_inval *qi;
+	int shift, i;
+	void *regs;
+
+	iommu = kunit_kzalloc(test, sizeof(*iommu), GFP_KERNEL);
+	qi = kunit_kzalloc(test, sizeof(*qi), GFP_KERNEL);
+	regs = kunit_kzalloc(test, DMAR_IQER_REG + 8, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, iommu);
+	KUNIT_ASSERT_NOT_NULL(test, qi);
+	KUNIT_ASSERT_NOT_NULL(test, regs);
+	iommu->ecap = BIT_ULL(43);		/* SMTS: 256-bit descriptors */
+	iommu->reg = (void __force __iomem *)regs;
+	iommu->qi = qi;
+	shift = qi_shift(iommu);
+	qi->desc = kunit_kzalloc(test, QI_LENGTH << shift, GFP_KERNEL);
+	qi->desc_status = kunit_kcalloc(test, QI_LENGTH,
+					sizeof(*qi->desc_status), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, qi->desc);
+	KUNIT_ASSERT_NOT_NULL(test, qi->desc_status);
+	for (i = index; i <= wait_index + 1; i++) {
+		desc = qi->desc + (i << shift);
+		desc->qw0 = QI_IOTLB_TYPE | (u64)i << 16;
+	}
+
+	writel(DMA_FSTS_IQE, iommu->reg + DMAR_FSTS_REG);
+	writel((index + 2) << shift, iommu->reg + DMAR_IQH_REG);
+	KUNIT_EXPECT_EQ(test, qi_check_fault(iommu, index, wait_index),
+			-EINVAL);
+	KUNIT_EXPECT_MEMEQ(test, qi->desc + ((index + 2) << shift),
+			   qi->desc + (wait_index << shift), 1 << shift);
+
+	writel(DMA_FSTS_IQE, iommu->reg + DMAR_FSTS_REG);
+	writel((wait_index + 1) << shift, iommu->reg + DMAR_IQH_REG);
+	KUNIT_EXPECT_EQ(test, qi_check_fault(iommu, index, wait_index), 0);
+	desc = qi->desc + ((wait_index + 1) << shift);
+	KUNIT_EXPECT_EQ(test, desc->qw0,
+			QI_IOTLB_TYPE | (u64)(wait_index + 1) << 16);
+}
+
 static struct kunit_case intel_iommu_entry_test_cases[] = {
 	KUNIT_CASE(pasid_test_install_ss),
 	KUNIT_CASE(pasid_test_install_fs),
@@ -1479,6 +1596,7 @@ static struct kunit_case intel_iommu_entry_test_cases[] = {
 	KUNIT_CASE(pasid_test_used_bits_oracle),
 	KUNIT_CASE(context_test_install_and_remove),
 	KUNIT_CASE(context_test_replace),
+	KUNIT_CASE(context_test_alias_translation_type),
 	KUNIT_CASE(pasid_test_fallback64),
 	KUNIT_CASE(pasid_test_fallback64_planned),
 	KUNIT_CASE(context_test_fallback64),
@@ -1487,6 +1605,7 @@ static struct kunit_case intel_iommu_entry_test_cases[] = {
 	KUNIT_CASE(pasid_test_descs_fs_replace_new_did),
 	KUNIT_CASE(pasid_test_descs_install),
 	KUNIT_CASE(context_test_descs_flush),
+	KUNIT_CASE(qi_test_iqe_in_submission),
 	{}
 };
 
