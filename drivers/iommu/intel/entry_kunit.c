@@ -1505,23 +1505,14 @@ static void context_test_descs_flush(struct kunit *test)
 	desc_expect(test, 0, want, ARRAY_SIZE(want));
 }
 
-/*
- * An Invalidation Queue Error on a descriptor in the middle of a
- * submission (here the third of three, before the wait descriptor): the
- * submitter must recover it, by putting its wait descriptor in place of
- * the faulting one and failing the submission, or qi_submit_sync() would
- * poll for a wait that the stopped queue never reaches.  An error on a
- * descriptor after the submission's wait is another submitter's to
- * recover and is left alone.  Queue and registers are memory here.
- */
-static void qi_test_iqe_in_submission(struct kunit *test)
+/* A queue of 256-bit descriptors and its registers, all in memory. */
+static struct intel_iommu *qi_test_queue(struct kunit *test)
 {
-	const int index = 10, wait_index = 13;
 	struct intel_iommu *iommu;
-	struct qi_desc *desc;
 	struct q_inval *qi;
-	int shift, i;
+	struct qi_desc *desc;
 	void *regs;
+	int i;
 
 	iommu = kunit_kzalloc(test, sizeof(*iommu), GFP_KERNEL);
 	qi = kunit_kzalloc(test, sizeof(*qi), GFP_KERNEL);
@@ -1532,30 +1523,64 @@ static void qi_test_iqe_in_submission(struct kunit *test)
 	iommu->ecap = BIT_ULL(43);		/* SMTS: 256-bit descriptors */
 	iommu->reg = (void __force __iomem *)regs;
 	iommu->qi = qi;
-	shift = qi_shift(iommu);
-	qi->desc = kunit_kzalloc(test, QI_LENGTH << shift, GFP_KERNEL);
+	qi->desc = kunit_kzalloc(test, QI_LENGTH << qi_shift(iommu),
+				 GFP_KERNEL);
 	qi->desc_status = kunit_kcalloc(test, QI_LENGTH,
 					sizeof(*qi->desc_status), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, qi->desc);
 	KUNIT_ASSERT_NOT_NULL(test, qi->desc_status);
-	for (i = index; i <= wait_index + 1; i++) {
-		desc = qi->desc + (i << shift);
+	for (i = 0; i != QI_LENGTH; i++) {
+		desc = qi->desc + (i << qi_shift(iommu));
 		desc->qw0 = QI_IOTLB_TYPE | (u64)i << 16;
 	}
+	return iommu;
+}
+
+/*
+ * An Invalidation Queue Error with the queue head at slot @head, for a
+ * submission from @index to its wait descriptor at @wait_index: whether
+ * qi_check_fault() took it as one of the submission's descriptors.
+ */
+static bool qi_test_iqe(struct kunit *test, struct intel_iommu *iommu,
+			int index, int wait_index, int head)
+{
+	int shift = qi_shift(iommu);
+	struct qi_desc *desc = iommu->qi->desc + (head << shift);
+	struct qi_desc before = *desc, fence;
+	bool dropped = false;
 
 	writel(DMA_FSTS_IQE, iommu->reg + DMAR_FSTS_REG);
-	writel((index + 2) << shift, iommu->reg + DMAR_IQH_REG);
-	KUNIT_EXPECT_EQ(test, qi_check_fault(iommu, index, wait_index),
-			-EINVAL);
-	KUNIT_EXPECT_MEMEQ(test, qi->desc + ((index + 2) << shift),
-			   qi->desc + (wait_index << shift), 1 << shift);
+	writel(head << shift, iommu->reg + DMAR_IQH_REG);
+	KUNIT_EXPECT_EQ(test, qi_check_fault(iommu, index, wait_index,
+					     &dropped), 0);
+	if (!dropped) {
+		KUNIT_EXPECT_MEMEQ(test, desc, &before, sizeof(before));
+		return false;
+	}
+	qi_desc_fence(iommu, &fence);
+	KUNIT_EXPECT_MEMEQ(test, desc, &fence, sizeof(fence));
+	return true;
+}
 
-	writel(DMA_FSTS_IQE, iommu->reg + DMAR_FSTS_REG);
-	writel((wait_index + 1) << shift, iommu->reg + DMAR_IQH_REG);
-	KUNIT_EXPECT_EQ(test, qi_check_fault(iommu, index, wait_index), 0);
-	desc = qi->desc + ((wait_index + 1) << shift);
-	KUNIT_EXPECT_EQ(test, desc->qw0,
-			QI_IOTLB_TYPE | (u64)(wait_index + 1) << 16);
+/*
+ * An Invalidation Queue Error on a descriptor in the middle of a
+ * submission: the submitter must recover it, or qi_submit_sync() would
+ * poll for a wait that the stopped queue never reaches.  The faulting
+ * descriptor becomes a wait that writes only the fence status word, and
+ * the submitter keeps polling its own wait, which comes after the rest of
+ * the submission.  An error on another submission's descriptor is left
+ * to that submitter.  The same across the end of the ring.
+ */
+static void qi_test_iqe_in_submission(struct kunit *test)
+{
+	struct intel_iommu *iommu = qi_test_queue(test);
+
+	KUNIT_EXPECT_TRUE(test, qi_test_iqe(test, iommu, 10, 13, 10));
+	KUNIT_EXPECT_TRUE(test, qi_test_iqe(test, iommu, 10, 13, 12));
+	KUNIT_EXPECT_FALSE(test, qi_test_iqe(test, iommu, 10, 13, 14));
+	KUNIT_EXPECT_FALSE(test, qi_test_iqe(test, iommu, 10, 13, 9));
+	KUNIT_EXPECT_TRUE(test, qi_test_iqe(test, iommu, QI_LENGTH - 2, 1, 0));
+	KUNIT_EXPECT_FALSE(test, qi_test_iqe(test, iommu, QI_LENGTH - 2, 1, 2));
 }
 
 static struct kunit_case intel_iommu_entry_test_cases[] = {
