@@ -28,7 +28,7 @@ grep -q 'void arm_smmu_write_entry' "$out/smmu_writer.inc" || die "arm_smmu_writ
 
 # The template's kernel includes are covered by shim.h.
 mkdir -p "$out/linux"
-for h in bitops bug log2 build_bug types; do : > "$out/linux/$h.h"; done
+for h in bitmap bitops bug log2 build_bug types; do : > "$out/linux/$h.h"; done
 
 gcc -O2 -mpopcnt -Wall -Wno-unused-function -I"$TREE/drivers/iommu" -I"$out" -I"$TESTBED/bench" \
 	-include shim.h -o "$out/bench" "$TESTBED/bench/bench.c" -lm
