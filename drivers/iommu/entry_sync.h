@@ -17,6 +17,9 @@
  */
 #define ENTRY_SYNC_MAX_BYTES	64
 
+/* The most updates entry_sync_replace64/128() chains: see entry_sync_plan64(). */
+#define ENTRY_SYNC_MAX_STEPS	3
+
 /**
  * enum entry_sync_result - how entry_sync_write64/128() updated an entry
  * @ENTRY_SYNC_UNCHANGED: no bit the hardware uses changed; only unused or
@@ -27,14 +30,61 @@
  * @ENTRY_SYNC_DISRUPTIVE: the entry was made non-valid, filled, then made
  *	valid again; the hardware may have seen it non-valid in between.
  * @ENTRY_SYNC_INVALID: the writer cannot run (a format outside the limits,
- *	or a 128-bit writer without a 128-bit atomic store); it warned once
- *	and stored nothing.
+ *	or a 128-bit writer without a 128-bit atomic store) and stored
+ *	nothing, or the 128-bit writer found a quantum changed by someone else
+ *	and stopped the update there.  It warned once.
  */
 enum entry_sync_result {
 	ENTRY_SYNC_UNCHANGED,
 	ENTRY_SYNC_HITLESS,
 	ENTRY_SYNC_DISRUPTIVE,
 	ENTRY_SYNC_INVALID,
+};
+
+/**
+ * enum entry_sync_plan - how entry_sync_replace64/128() changes an entry
+ * @ENTRY_SYNC_PLAN_DIRECT: one update, as entry_sync_write64() makes it:
+ *	hitless without help, or an entry without a cache tag at either end.
+ * @ENTRY_SYNC_PLAN_PRIVATE: one update, hitless, whose cache tag changes
+ *	in the same window as the critical quantum; only when neither tag has
+ *	another user.
+ * @ENTRY_SYNC_PLAN_VIA_TAG: three chained updates through a tag that no
+ *	other entry uses, each hitless: (current, tag T), (target, tag T),
+ *	target.  T is the temporary tag, or the tag both entries share.
+ * @ENTRY_SYNC_PLAN_NO_TAG: only a temporary tag would have made the
+ *	replace hitless, and the caller had none: one disruptive update.
+ * @ENTRY_SYNC_PLAN_NO_ORDER: even through a temporary tag one step would
+ *	change used bits in two quanta: one disruptive update.
+ */
+enum entry_sync_plan {
+	ENTRY_SYNC_PLAN_DIRECT,
+	ENTRY_SYNC_PLAN_PRIVATE,
+	ENTRY_SYNC_PLAN_VIA_TAG,
+	ENTRY_SYNC_PLAN_NO_TAG,
+	ENTRY_SYNC_PLAN_NO_ORDER,
+};
+
+/**
+ * struct entry_sync_tags - what the caller of a replace knows of cache tags
+ * @tmp: a temporary tag: one that nothing but this entry uses from before
+ *	the replace until the caller has invalidated the caches it tags
+ * @has_tmp: @tmp is valid
+ * @private: nothing but this entry uses the current entry's tag or the
+ *	target's, from before the replace until the caller has invalidated
+ *	the caches that both tag, and no other user can join either in that
+ *	time
+ *
+ * The cache tag (a domain ID, an ASID, a VMID) is what the IOMMU tags its
+ * TLB entries with.  The caller owns every tag's lifetime and
+ * invalidation: after a replace through @tmp, or with @private set, it
+ * invalidates the caches of each tag the entry carried, and meanwhile keeps
+ * @tmp on the invalidation lists of both domains, so that an unmap in
+ * either one reaches what was cached under it.
+ */
+struct entry_sync_tags {
+	u32 tmp;
+	bool has_tmp;
+	bool private;
 };
 
 struct entry_sync_writer64;
@@ -57,6 +107,13 @@ struct entry_sync_writer64;
  *	fetch of the entry that began before it is still in flight: every
  *	later fetch reads memory as it is after the stores.  Called only when
  *	the entry changed since the previous sync.
+ * @get_tag: optional, for entry_sync_replace64().  If @entry carries a
+ *	cache tag (a valid entry that translates), return true, set *@tag
+ *	to it and set in @bits (zeroed by the caller) the bits that hold it.
+ * @set_tag: optional, with @get_tag.  Put @tag into @entry, which carries
+ *	a tag.  @other is the entry at the other end of the replace: a driver
+ *	may also set in @entry bits that are correct for both entries, to
+ *	make the steps differ in fewer used bits.
  *
  * The format fields are constant for a driver: set them with
  * ENTRY_SYNC_FORMAT64() in a ``static const`` instance, which checks them
@@ -69,6 +126,8 @@ struct entry_sync_ops64 {
 	void (*get_update_safe)(const __le64 *cur, const __le64 *target,
 				__le64 *safe);
 	void (*sync)(struct entry_sync_writer64 *writer);
+	bool (*get_tag)(const __le64 *entry, u32 *tag, __le64 *bits);
+	void (*set_tag)(__le64 *entry, const __le64 *other, u32 tag);
 };
 
 /*
@@ -98,10 +157,11 @@ struct entry_sync_ops64 {
  *	in the same submission to the hardware as the invalidation of what
  *	the old entry translated, which saves a round trip.  Every earlier
  *	sync must complete before the next store and is made by the writer.
- * @sync_pending: a sync is owed for stores already made.  The writer sets
- *	it; the caller clears it once it has made the sync.  A write that
- *	starts with it set, an update chained to a deferred one, makes the
- *	owed sync before its first store.
+ * @sync_pending: a sync is owed for stores already made.  The library's
+ *	own: a caller that defers the last sync takes it over with
+ *	entry_sync_take_sync64(), which clears it.  A write that starts with
+ *	it set, an update chained to a deferred one, makes the owed sync
+ *	before its first store.
  *
  * Drivers embed this in a struct that gives @ops->sync the context it needs
  * to flush (the device, the table index, ...), zeroed before the first
@@ -112,6 +172,22 @@ struct entry_sync_writer64 {
 	bool defer_last_sync;
 	bool sync_pending;
 };
+
+/**
+ * entry_sync_take_sync64() - take over the sync a deferred update owes
+ * @writer: a writer with @defer_last_sync set, after an update
+ *
+ * Return: true if the update left its last sync to the caller, which must
+ * now make it; the writer no longer owes it, and an update chained on
+ * @writer does not make it again.
+ */
+static inline bool entry_sync_take_sync64(struct entry_sync_writer64 *writer)
+{
+	bool owed = writer->sync_pending;
+
+	writer->sync_pending = false;
+	return owed;
+}
 
 /**
  * entry_sync_write64() - update an entry that the hardware may be reading
@@ -145,6 +221,61 @@ struct entry_sync_writer64 {
 enum entry_sync_result entry_sync_write64(struct entry_sync_writer64 *writer,
 					  __le64 *entry, const __le64 *target);
 
+/**
+ * entry_sync_plan64() - plan the replace of an entry
+ * @ops: the entry format, with @get_tag and @set_tag
+ * @cur: the current entry
+ * @target: the entry to install
+ * @tags: what the caller knows of the tags, or NULL
+ * @steps: room for %ENTRY_SYNC_MAX_STEPS entries: those to install one
+ *	after the other, @target last
+ *
+ * A replace between two domains changes the cache tag and the table
+ * pointer, and where they sit in different quanta no single store can
+ * switch the entry.  Storing the pointer first under the old tag is not
+ * safe: TLB entries are tagged with the tag, not with the table they came
+ * from, so another device still using the old tag could hit translations
+ * from the new table.  Instead the entry goes through a tag that only it
+ * uses (%ENTRY_SYNC_PLAN_VIA_TAG), each step hitless, and no tag that
+ * another user has ever tags a translation from a table that user's domain
+ * does not own.  The same order, keeping the tag, serves a change of table
+ * and of other bits in the tag's quantum under a tag both entries share.
+ * When neither tag has another user (@tags->private), a torn view can only
+ * pair a private tag with one of the two domains' tables, and the tag
+ * switches with the critical quantum in one update
+ * (%ENTRY_SYNC_PLAN_PRIVATE): one sync fewer than through @tags->tmp.
+ *
+ * Return: the plan.  @steps holds three entries for
+ * %ENTRY_SYNC_PLAN_VIA_TAG (the last two equal when T is the target's own
+ * tag) and @target alone otherwise.
+ */
+enum entry_sync_plan entry_sync_plan64(const struct entry_sync_ops64 *ops,
+				       const __le64 *cur, const __le64 *target,
+				       const struct entry_sync_tags *tags,
+				       __le64 *steps);
+
+/**
+ * entry_sync_replace64() - entry_sync_write64() through a cache tag plan
+ * @writer: the entry format, with @get_tag and @set_tag, and the callbacks
+ * @entry: the live entry, naturally aligned
+ * @target: the entry to install
+ * @tags: what the caller knows of the tags, or NULL
+ * @plan: if not NULL, where the plan that was followed goes
+ *
+ * Plan the update with entry_sync_plan64() and make it: one update, or
+ * three chained ones with no sync between them but those the updates
+ * themselves need.  @writer->defer_last_sync applies to the last one.
+ *
+ * Context: as entry_sync_write64().
+ * Return: the most disruptive of the updates' results, or
+ * %ENTRY_SYNC_INVALID if one of them could not run (the update stops
+ * there).
+ */
+enum entry_sync_result entry_sync_replace64(struct entry_sync_writer64 *writer,
+					    __le64 *entry, const __le64 *target,
+					    const struct entry_sync_tags *tags,
+					    enum entry_sync_plan *plan);
+
 #ifdef CONFIG_IOMMU_ENTRY_SYNC128
 struct entry_sync_writer128;
 
@@ -156,6 +287,8 @@ struct entry_sync_writer128;
  * @get_used: as &entry_sync_ops64.get_used
  * @get_update_safe: as &entry_sync_ops64.get_update_safe
  * @sync: as &entry_sync_ops64.sync
+ * @get_tag: as &entry_sync_ops64.get_tag
+ * @set_tag: as &entry_sync_ops64.set_tag
  *
  * 128-bit quanta are in CPU byte order, as the driver's own format helpers
  * build them (bit 0 of quantum 0 is bit 0 of the entry on little-endian
@@ -169,6 +302,8 @@ struct entry_sync_ops128 {
 	void (*get_update_safe)(const u128 *cur, const u128 *target,
 				u128 *safe);
 	void (*sync)(struct entry_sync_writer128 *writer);
+	bool (*get_tag)(const u128 *entry, u32 *tag, u128 *bits);
+	void (*set_tag)(u128 *entry, const u128 *other, u32 tag);
 };
 
 /**
@@ -189,6 +324,20 @@ struct entry_sync_writer128 {
 	bool defer_last_sync;
 	bool sync_pending;
 };
+
+/**
+ * entry_sync_take_sync128() - entry_sync_take_sync64() for 128-bit quanta
+ * @writer: a writer with @defer_last_sync set, after an update
+ *
+ * Return: as entry_sync_take_sync64().
+ */
+static inline bool entry_sync_take_sync128(struct entry_sync_writer128 *writer)
+{
+	bool owed = writer->sync_pending;
+
+	writer->sync_pending = false;
+	return owed;
+}
 
 /**
  * entry_sync_write128() - entry_sync_write64() for 128-bit quanta
@@ -215,10 +364,37 @@ struct entry_sync_writer128 {
  */
 enum entry_sync_result entry_sync_write128(struct entry_sync_writer128 *writer,
 					   u128 *entry, const u128 *target);
-#endif
 
-#if IS_ENABLED(CONFIG_KUNIT)
-void entry_sync_stored(const void *quantum, size_t size);
+/**
+ * entry_sync_plan128() - entry_sync_plan64() for 128-bit quanta
+ * @ops: the entry format, with @get_tag and @set_tag
+ * @cur: the current entry
+ * @target: the entry to install
+ * @tags: what the caller knows of the tags, or NULL
+ * @steps: room for %ENTRY_SYNC_MAX_STEPS entries
+ *
+ * Return: the plan; see entry_sync_plan64().
+ */
+enum entry_sync_plan entry_sync_plan128(const struct entry_sync_ops128 *ops,
+					const u128 *cur, const u128 *target,
+					const struct entry_sync_tags *tags,
+					u128 *steps);
+
+/**
+ * entry_sync_replace128() - entry_sync_replace64() for 128-bit quanta
+ * @writer: the entry format, with @get_tag and @set_tag, and the callbacks
+ * @entry: the live entry, 16-byte aligned
+ * @target: the entry to install
+ * @tags: what the caller knows of the tags, or NULL
+ * @plan: if not NULL, where the plan that was followed goes
+ *
+ * Context: as entry_sync_write128().
+ * Return: as entry_sync_replace64().
+ */
+enum entry_sync_result
+entry_sync_replace128(struct entry_sync_writer128 *writer, u128 *entry,
+		      const u128 *target, const struct entry_sync_tags *tags,
+		      enum entry_sync_plan *plan);
 #endif
 
 #endif /* __IOMMU_ENTRY_SYNC_H */

@@ -38,6 +38,7 @@
 #endif
 
 #include "entry_sync.h"
+#include "entry_sync_internal.h"
 
 #define ES_WORDS	(ENTRY_SYNC_MAX_BYTES / sizeof(u64))
 
@@ -116,6 +117,35 @@ static void es_put(const struct es_format *fmt, u64 *words, enum es_field f,
 		words[w + 1] |= (u64)val >> (64 - bit);
 }
 
+/* The 16-bit field @f of @words. */
+static u16 es_get(const struct es_format *fmt, const u64 *words,
+		  enum es_field f)
+{
+	unsigned int q, shift, w, bit;
+	u64 val;
+
+	es_field_pos(fmt, f, &q, &shift);
+	w = q * es_wpq(fmt) + shift / 64;
+	bit = shift % 64;
+	val = words[w] >> bit;
+	if (bit + 16 > 64)
+		val |= words[w + 1] << (64 - bit);
+	return val;
+}
+
+/* Put @val into the 16-bit field @f of @words, replacing what was there. */
+static void es_set(const struct es_format *fmt, u64 *words, enum es_field f,
+		   u16 val)
+{
+	u64 mask[ES_WORDS] = {};
+	unsigned int i;
+
+	es_put(fmt, mask, f, 0xffff);
+	for (i = 0; i != ES_WORDS; i++)
+		words[i] &= ~mask[i];
+	es_put(fmt, words, f, val);
+}
+
 static void es_make(const struct es_format *fmt, const struct es_cfg *cfg,
 		    u64 *words)
 {
@@ -185,6 +215,25 @@ static void es_safe(const struct es_format *fmt, const u64 *cur,
 		safe[w] &= cur_used[w] & target_used[w];
 }
 
+/* Whether @words carries a tag: a valid entry in a translating mode. */
+static bool es_has_tag(const struct es_format *fmt, const u64 *words)
+{
+	u64 v = words[es_word_valid(fmt)];
+
+	return (v & ES_V) && FIELD_GET(ES_MODE, v) != ES_BYPASS;
+}
+
+/* The synthetic format's get_tag() and set_tag(), on 64-bit words. */
+static bool es_tag(const struct es_format *fmt, const u64 *words, u32 *tag,
+		   u64 *bits)
+{
+	if (!es_has_tag(fmt, words))
+		return false;
+	*tag = es_get(fmt, words, ES_TAG);
+	es_put(fmt, bits, ES_TAG, 0xffff);
+	return true;
+}
+
 /* The test writer: records every state a walker could observe. */
 struct es_writer {
 	struct entry_sync_writer64 w64;
@@ -206,6 +255,24 @@ struct es_writer {
 	bool torn;			/* a view was neither old nor target */
 	bool bad_store;			/* a store broke the store rules */
 	bool defer;			/* leave the last sync to the test */
+	/* entry_sync_replace*() instead of entry_sync_write*() */
+	const struct entry_sync_tags *tags;
+	enum entry_sync_plan plan;	/* the plan it followed */
+	u64 tag_bits[ES_WORDS];		/* left to the isolation model */
+	/*
+	 * The isolation model: a TLB keyed by tag, recording for every view
+	 * the walker could fetch which tables (field A) each tag was paired
+	 * with.  A tag with another user, here the old or the new entry's,
+	 * must only ever be paired with its own domain's table.
+	 */
+	struct {
+		u16 tag;
+		u16 tables;		/* bit i: table i seen with the tag */
+	} tlb[8];
+	unsigned int tlb_used;
+	bool shared_old, shared_new;	/* the tag has another user */
+	bool clobber;			/* another CPU writes the entry */
+	enum entry_sync_result result;
 };
 
 /* The update in progress, for the entry_sync_stored() stub. */
@@ -222,16 +289,79 @@ static bool es_match(const u64 *view, const u64 *ref, const u64 *used,
 	return true;
 }
 
+/* Record in the model TLB that the walker paired @view's tag and table. */
+static void es_tlb_fill(struct es_writer *ew, const u64 *view)
+{
+	enum es_mode mode = FIELD_GET(ES_MODE, view[es_word_valid(ew->fmt)]);
+	u16 tag, table;
+	unsigned int i;
+
+	if (!es_has_tag(ew->fmt, view) ||
+	    (mode != ES_MODE_A && mode != ES_MODE_AB))
+		return;
+	tag = es_get(ew->fmt, view, ES_TAG);
+	table = es_get(ew->fmt, view, ES_A);
+	for (i = 0; i != ew->tlb_used; i++)
+		if (ew->tlb[i].tag == tag)
+			break;
+	if (i == ew->tlb_used) {
+		if (i == ARRAY_SIZE(ew->tlb))
+			return;
+		ew->tlb_used++;
+		ew->tlb[i].tag = tag;
+		ew->tlb[i].tables = 0;
+	}
+	ew->tlb[i].tables |= BIT(table % 16);
+}
+
+/*
+ * Whether the model TLB broke isolation: a tag with another user cached a
+ * table its domain does not own, or the entry carried a tag that is
+ * neither entry's nor the temporary one.
+ */
+static bool es_tlb_broken(struct es_writer *ew)
+{
+	u16 old_tag = es_get(ew->fmt, ew->old, ES_TAG);
+	u16 new_tag = es_get(ew->fmt, ew->target, ES_TAG);
+	u16 old_table = BIT(es_get(ew->fmt, ew->old, ES_A) % 16);
+	u16 new_table = BIT(es_get(ew->fmt, ew->target, ES_A) % 16);
+	bool broken = false;
+	unsigned int i;
+
+	for (i = 0; i != ew->tlb_used; i++) {
+		u16 tag = ew->tlb[i].tag, tables = ew->tlb[i].tables;
+
+		if ((tag == old_tag && ew->shared_old && tables != old_table) ||
+		    (tag == new_tag && ew->shared_new && tables != new_table) ||
+		    (tag != old_tag && tag != new_tag &&
+		     !(ew->tags && ew->tags->has_tmp && tag == ew->tags->tmp))) {
+			kunit_info(ew->test, "tag %u cached tables %#x\n", tag,
+				   tables);
+			broken = true;
+		}
+	}
+	return broken;
+}
+
 static void es_check_view(struct es_writer *ew, const u64 *view)
 {
+	u64 old_used[ES_WORDS], target_used[ES_WORDS];
+	unsigned int i;
+
 	ew->states++;
 	if (!es_valid(ew->fmt, view)) {
 		if (es_valid(ew->fmt, ew->old) && es_valid(ew->fmt, ew->target))
 			ew->disrupted = true;
 		return;
 	}
-	if (es_match(view, ew->old, ew->old_used, ew->safe) ||
-	    es_match(view, ew->target, ew->target_used, ew->safe))
+	es_tlb_fill(ew, view);
+	/* Under a replace, the tag is the isolation model's to judge. */
+	for (i = 0; i != ES_WORDS; i++) {
+		old_used[i] = ew->old_used[i] & ~ew->tag_bits[i];
+		target_used[i] = ew->target_used[i] & ~ew->tag_bits[i];
+	}
+	if (es_match(view, ew->old, old_used, ew->safe) ||
+	    es_match(view, ew->target, target_used, ew->safe))
 		return;
 	if (!ew->torn)
 		kunit_err(ew->test, "walker could see a torn entry: %016llx %016llx %016llx %016llx ...\n",
@@ -318,6 +448,23 @@ static void es_stored(const void *quantum, size_t size)
 	}
 	ew->stored |= BIT(q);
 	es_check_views(ew, BIT(q));
+
+	/*
+	 * Another CPU breaks the writer's serialization: it flips a bit in
+	 * every other quantum, bits the entry's modes ignore, and tells the
+	 * walker so that the model's view follows memory.
+	 */
+	if (ew->clobber) {
+		unsigned int i, wpq = es_wpq(ew->fmt);
+
+		ew->clobber = false;
+		for (i = 0; i != ew->fmt->num_quanta; i++) {
+			if (i == q)
+				continue;
+			((u64 *)ew->live)[i * wpq] ^= BIT_ULL(5);
+			ew->seen[i * wpq] ^= BIT_ULL(5);
+		}
+	}
 }
 
 static void es_sync(struct es_writer *ew)
@@ -366,7 +513,53 @@ static void es_get_safe64(const __le64 *cur, const __le64 *target,
 		safe[i] = cpu_to_le64(s[i]);
 }
 
+static bool es_get_tag64(const __le64 *entry, u32 *tag, __le64 *bits)
+{
+	u64 e[ES_WORDS] = {}, b[ES_WORDS] = {};
+	unsigned int i, n = es_fmt->num_quanta;
+
+	for (i = 0; i != n; i++)
+		e[i] = le64_to_cpu(entry[i]);
+	if (!es_tag(es_fmt, e, tag, b))
+		return false;
+	for (i = 0; i != n; i++)
+		bits[i] = cpu_to_le64(b[i]);
+	return true;
+}
+
+static void es_set_tag64(__le64 *entry, const __le64 *other, u32 tag)
+{
+	u64 e[ES_WORDS] = {};
+	unsigned int i, n = es_fmt->num_quanta;
+
+	for (i = 0; i != n; i++)
+		e[i] = le64_to_cpu(entry[i]);
+	es_set(es_fmt, e, ES_TAG, tag);
+	for (i = 0; i != n; i++)
+		entry[i] = cpu_to_le64(e[i]);
+}
+
 #ifdef CONFIG_IOMMU_ENTRY_SYNC128
+static bool es_get_tag128(const u128 *entry, u32 *tag, u128 *bits)
+{
+	u64 e[ES_WORDS] = {}, b[ES_WORDS] = {};
+
+	memcpy(e, entry, es_fmt->num_quanta * sizeof(*entry));
+	if (!es_tag(es_fmt, e, tag, b))
+		return false;
+	memcpy(bits, b, es_fmt->num_quanta * sizeof(*bits));
+	return true;
+}
+
+static void es_set_tag128(u128 *entry, const u128 *other, u32 tag)
+{
+	u64 e[ES_WORDS] = {};
+
+	memcpy(e, entry, es_fmt->num_quanta * sizeof(*entry));
+	es_set(es_fmt, e, ES_TAG, tag);
+	memcpy(entry, e, es_fmt->num_quanta * sizeof(*entry));
+}
+
 static void es_sync128(struct entry_sync_writer128 *writer)
 {
 	es_sync(container_of(writer, struct es_writer, w128));
@@ -411,9 +604,15 @@ static enum entry_sync_result es_write(struct kunit *test,
 			.get_used = es_get_used64,
 			.get_update_safe = fmt->safe ? es_get_safe64 : NULL,
 			.sync = es_sync64,
+			.get_tag = es_get_tag64,
+			.set_tag = es_set_tag64,
 		};
 		ew->w64.ops = &ew->ops64;
 		ew->w64.defer_last_sync = ew->defer;
+		if (ew->tags)
+			return entry_sync_replace64(&ew->w64, (__le64 *)live,
+						    (const __le64 *)target,
+						    ew->tags, &ew->plan);
 		return entry_sync_write64(&ew->w64, (__le64 *)live,
 					  (const __le64 *)target);
 	}
@@ -427,9 +626,15 @@ static enum entry_sync_result es_write(struct kunit *test,
 		.get_used = es_get_used128,
 		.get_update_safe = fmt->safe ? es_get_safe128 : NULL,
 		.sync = es_sync128,
+		.get_tag = es_get_tag128,
+		.set_tag = es_set_tag128,
 	};
 	ew->w128.ops = &ew->ops128;
 	ew->w128.defer_last_sync = ew->defer;
+	if (ew->tags)
+		return entry_sync_replace128(&ew->w128, (u128 *)live,
+					     (const u128 *)target, ew->tags,
+					     &ew->plan);
 	return entry_sync_write128(&ew->w128, (u128 *)live,
 				   (const u128 *)target);
 #else
@@ -718,6 +923,274 @@ static void es_test_safe_bits_one_entry(struct kunit *test)
 }
 
 /* Fill an entry with a pattern that no format of the test produces. */
+/*
+ * Replace @from with @to through entry_sync_replace*() with @tags, the old
+ * and the new tag shared with another device as @shared_old and
+ * @shared_new say, and check the walker's views as es_run() does, the tag
+ * left to the isolation model.  Returns whether the model TLB broke
+ * isolation.
+ */
+static bool es_replace(struct kunit *test, const struct es_format *fmt,
+		       const struct es_cfg *from, const struct es_cfg *to,
+		       const struct entry_sync_tags *tags, bool shared_old,
+		       bool shared_new, struct es_writer *ew)
+{
+	u64 live[ES_WORDS] __aligned(16), target[ES_WORDS] __aligned(16);
+
+	memset(ew, 0, sizeof(*ew));
+	es_prepare(test, fmt, from, to, ew);
+	ew->tags = tags;
+	ew->shared_old = shared_old;
+	ew->shared_new = shared_new;
+	es_put(fmt, ew->tag_bits, ES_TAG, 0xffff);
+	/* The IOMMU cached translations of the old entry before the update. */
+	es_tlb_fill(ew, ew->old);
+	memcpy(live, ew->old, sizeof(live));
+	memcpy(target, ew->target, sizeof(target));
+	memcpy(ew->seen, ew->old, sizeof(ew->seen));
+
+	ew->result = es_write(test, fmt, ew, live, target);
+
+	KUNIT_EXPECT_MEMEQ_MSG(test, ew->seen, live, sizeof(live),
+			       "a store was not followed by a sync");
+	KUNIT_EXPECT_MEMEQ_MSG(test, live, ew->target, sizeof(live),
+			       "the entry did not end as the target");
+	KUNIT_EXPECT_FALSE_MSG(test, ew->torn,
+			       "the walker could observe a torn entry");
+	KUNIT_EXPECT_FALSE_MSG(test, ew->bad_store,
+			       "a store broke the one-store-per-quantum rule");
+	if (from->valid && to->valid)
+		KUNIT_EXPECT_EQ(test, ew->disrupted,
+				ew->result == ENTRY_SYNC_DISRUPTIVE);
+	return es_tlb_broken(ew);
+}
+
+static const struct entry_sync_tags es_tmp_tag = { .tmp = 7, .has_tmp = true };
+static const struct entry_sync_tags es_no_tag = {};
+static const struct entry_sync_tags es_private_tags = { .private = true };
+
+/*
+ * A tag in the valid quantum and the table (A) in another: through a
+ * temporary tag, (tag 1, A 1) -> (tag 7, A 1) -> (tag 7, A 2) ->
+ * (tag 2, A 2), each step hitless and one sync, and neither shared tag is
+ * ever paired with the other domain's table.
+ */
+static void es_test_replace_via_tag(struct kunit *test)
+{
+	struct es_writer *ew = kunit_kzalloc(test, sizeof(*ew), GFP_KERNEL);
+	const struct es_format *fmt;
+
+	KUNIT_ASSERT_NOT_NULL(test, ew);
+	for (fmt = es_formats; fmt != ES_FORMATS_END; fmt++) {
+		KUNIT_EXPECT_FALSE(test, es_replace(test, fmt, &es_a1,
+						    &es_a2_tag2, &es_tmp_tag,
+						    true, true, ew));
+		KUNIT_EXPECT_EQ(test, ew->plan, ENTRY_SYNC_PLAN_VIA_TAG);
+		KUNIT_EXPECT_EQ(test, ew->result, ENTRY_SYNC_HITLESS);
+		KUNIT_EXPECT_EQ(test, ew->syncs, 3);
+		/* The entry carried the temporary tag with both tables. */
+		KUNIT_EXPECT_EQ(test, ew->tlb_used, 3);
+	}
+}
+
+/* Without a temporary tag the same replace is disruptive, and says why. */
+static void es_test_replace_no_tag(struct kunit *test)
+{
+	struct es_writer *ew = kunit_kzalloc(test, sizeof(*ew), GFP_KERNEL);
+	const struct es_format *fmt;
+
+	KUNIT_ASSERT_NOT_NULL(test, ew);
+	for (fmt = es_formats; fmt != ES_FORMATS_END; fmt++) {
+		KUNIT_EXPECT_FALSE(test, es_replace(test, fmt, &es_a1,
+						    &es_a2_tag2, &es_no_tag,
+						    true, true, ew));
+		KUNIT_EXPECT_EQ(test, ew->plan, ENTRY_SYNC_PLAN_NO_TAG);
+		KUNIT_EXPECT_EQ(test, ew->result, ENTRY_SYNC_DISRUPTIVE);
+		KUNIT_EXPECT_EQ(test, ew->syncs, 3);
+		/* A NULL @tags is the same. */
+		es_replace(test, fmt, &es_a1, &es_a2_tag2, NULL, true, true,
+			   ew);
+		KUNIT_EXPECT_EQ(test, ew->result, ENTRY_SYNC_DISRUPTIVE);
+	}
+}
+
+/*
+ * The model catches what the plan avoids: the table first, under the old
+ * tag, then the tag, pairs a tag that another device uses with a table
+ * its domain does not own.  Each step is hitless for the walker model;
+ * only the isolation model sees the fault.
+ */
+static void es_test_replace_pointer_first(struct kunit *test)
+{
+	struct es_writer *ew = kunit_kzalloc(test, sizeof(*ew), GFP_KERNEL);
+	struct es_writer *step = kunit_kzalloc(test, sizeof(*step), GFP_KERNEL);
+	const struct es_format *fmt;
+
+	KUNIT_ASSERT_NOT_NULL(test, ew);
+	KUNIT_ASSERT_NOT_NULL(test, step);
+	for (fmt = es_formats; fmt != ES_FORMATS_END; fmt++) {
+		/* (tag 1, A 2) and (tag 2, A 2), through the old tag. */
+		KUNIT_EXPECT_EQ(test, es_run(test, fmt, &es_a1, &es_a2, step),
+				ENTRY_SYNC_HITLESS);
+		memset(ew, 0, sizeof(*ew));
+		es_prepare(test, fmt, &es_a1, &es_a2_tag2, ew);
+		ew->shared_old = true;
+		es_tlb_fill(ew, step->old);
+		es_tlb_fill(ew, step->target);
+		KUNIT_EXPECT_TRUE(test, es_tlb_broken(ew));
+	}
+}
+
+/*
+ * Neither tag has another user: the tag switches with the table in one
+ * window, one sync, and the model TLB may pair both tags with both tables.
+ * Let a second device join either tag and the model must object: the
+ * plan is only correct for private tags.
+ */
+static void es_test_replace_private(struct kunit *test)
+{
+	struct es_writer *ew = kunit_kzalloc(test, sizeof(*ew), GFP_KERNEL);
+	const struct es_format *fmt;
+
+	KUNIT_ASSERT_NOT_NULL(test, ew);
+	for (fmt = es_formats; fmt != ES_FORMATS_END; fmt++) {
+		KUNIT_EXPECT_FALSE(test, es_replace(test, fmt, &es_a1,
+						    &es_a2_tag2,
+						    &es_private_tags, false,
+						    false, ew));
+		KUNIT_EXPECT_EQ(test, ew->plan, ENTRY_SYNC_PLAN_PRIVATE);
+		KUNIT_EXPECT_EQ(test, ew->result, ENTRY_SYNC_HITLESS);
+		KUNIT_EXPECT_EQ(test, ew->syncs, 1);
+		KUNIT_EXPECT_TRUE(test, es_replace(test, fmt, &es_a1,
+						   &es_a2_tag2,
+						   &es_private_tags, true,
+						   false, ew));
+		KUNIT_EXPECT_TRUE(test, es_replace(test, fmt, &es_a1,
+						   &es_a2_tag2,
+						   &es_private_tags, false,
+						   true, ew));
+		/* A tag change alone needs no plan: one quantum. */
+		es_replace(test, fmt, &es_a1, &es_a1_tag2, &es_private_tags,
+			   false, false, ew);
+		KUNIT_EXPECT_EQ(test, ew->plan, ENTRY_SYNC_PLAN_DIRECT);
+		KUNIT_EXPECT_EQ(test, ew->syncs, 1);
+	}
+}
+
+/*
+ * Where a step through a tag would itself change two quanta (A and B,
+ * outside the valid quantum), no tag helps: one disruptive update.  An
+ * update that needs no tag is made as entry_sync_write*() makes it.
+ */
+static void es_test_replace_direct(struct kunit *test)
+{
+	static const struct es_cfg ab22_tag2 = {
+		.valid = true, .mode = ES_MODE_AB, .tag = 2, .hint = 1,
+		.a = 2, .b = 2 };
+	struct es_writer *ew = kunit_kzalloc(test, sizeof(*ew), GFP_KERNEL);
+	struct es_writer *one = kunit_kzalloc(test, sizeof(*one), GFP_KERNEL);
+	const struct es_format *fmt;
+
+	KUNIT_ASSERT_NOT_NULL(test, ew);
+	KUNIT_ASSERT_NOT_NULL(test, one);
+	for (fmt = es_formats; fmt != ES_FORMATS_END; fmt++) {
+		es_replace(test, fmt, &es_ab11, &ab22_tag2, &es_tmp_tag, false,
+			   false, ew);
+		KUNIT_EXPECT_EQ(test, ew->plan, ENTRY_SYNC_PLAN_NO_ORDER);
+		KUNIT_EXPECT_EQ(test, ew->result, ENTRY_SYNC_DISRUPTIVE);
+
+		es_replace(test, fmt, &es_a1, &es_b1, &es_tmp_tag, true, true,
+			   ew);
+		KUNIT_EXPECT_EQ(test, ew->plan, ENTRY_SYNC_PLAN_DIRECT);
+		KUNIT_EXPECT_EQ(test, es_run(test, fmt, &es_a1, &es_b1, one),
+				ew->result);
+		KUNIT_EXPECT_EQ(test, ew->syncs, one->syncs);
+
+		es_replace(test, fmt, &es_none, &es_a2_tag2, &es_tmp_tag,
+			   true, true, ew);
+		KUNIT_EXPECT_EQ(test, ew->plan, ENTRY_SYNC_PLAN_DIRECT);
+		es_replace(test, fmt, &es_bypass, &es_a2_tag2,
+			   &es_private_tags, true, true, ew);
+		KUNIT_EXPECT_EQ(test, ew->plan, ENTRY_SYNC_PLAN_DIRECT);
+	}
+}
+
+/*
+ * entry_sync_plan*() tells a driver the steps: three for a temporary tag,
+ * the last two the same when the temporary tag is the target's own.
+ */
+static void es_test_plan_steps(struct kunit *test)
+{
+	static const struct entry_sync_tags own = { .tmp = 2, .has_tmp = true };
+	static const struct es_format fmt = Q64(8, 0);
+	u64 cur[ES_WORDS], target[ES_WORDS], want[ES_WORDS];
+	u64 steps[ENTRY_SYNC_MAX_STEPS * ES_WORDS];
+	struct entry_sync_ops64 ops = {
+		.num_quanta = fmt.num_quanta,
+		.valid_quantum = fmt.valid,
+		.get_used = es_get_used64,
+		.sync = es_sync64,
+		.get_tag = es_get_tag64,
+		.set_tag = es_set_tag64,
+	};
+
+	es_fmt = &fmt;
+	es_make(&fmt, &es_a1, cur);
+	es_make(&fmt, &es_a2_tag2, target);
+	KUNIT_ASSERT_EQ(test, entry_sync_plan64(&ops, (__le64 *)cur,
+						(__le64 *)target, &es_tmp_tag,
+						(__le64 *)steps),
+			ENTRY_SYNC_PLAN_VIA_TAG);
+	memcpy(want, cur, sizeof(want));
+	es_set(&fmt, want, ES_TAG, 7);
+	KUNIT_EXPECT_MEMEQ(test, &steps[0], want, 8 * sizeof(u64));
+	memcpy(want, target, sizeof(want));
+	es_set(&fmt, want, ES_TAG, 7);
+	KUNIT_EXPECT_MEMEQ(test, &steps[8], want, 8 * sizeof(u64));
+	KUNIT_EXPECT_MEMEQ(test, &steps[16], target, 8 * sizeof(u64));
+
+	KUNIT_ASSERT_EQ(test, entry_sync_plan64(&ops, (__le64 *)cur,
+						(__le64 *)target, &own,
+						(__le64 *)steps),
+			ENTRY_SYNC_PLAN_VIA_TAG);
+	KUNIT_EXPECT_MEMEQ(test, &steps[8], target, 8 * sizeof(u64));
+
+	KUNIT_EXPECT_EQ(test, entry_sync_plan64(&ops, (__le64 *)cur,
+						(__le64 *)target, &es_no_tag,
+						(__le64 *)steps),
+			ENTRY_SYNC_PLAN_NO_TAG);
+	KUNIT_EXPECT_MEMEQ(test, &steps[0], target, 8 * sizeof(u64));
+}
+
+/*
+ * Another CPU stores to the entry during an update, which the caller
+ * promised could not happen.  The 128-bit writer finds the quantum it is
+ * about to store changed, warns, and stops: it reports the update invalid
+ * and stores nothing after that.
+ */
+static void es_test_store_finds_entry_changed(struct kunit *test)
+{
+	static const struct es_format fmt = Q128(4, 0);
+	u64 live[ES_WORDS] __aligned(16), target[ES_WORDS] __aligned(16);
+	struct es_writer *ew = kunit_kzalloc(test, sizeof(*ew), GFP_KERNEL);
+
+	if (!IS_ENABLED(CONFIG_IOMMU_ENTRY_SYNC128))
+		kunit_skip(test, "no 128-bit entry_sync on this architecture");
+	KUNIT_ASSERT_NOT_NULL(test, ew);
+	/* Fill A and B first (one store), then V (a second). */
+	es_prepare(test, &fmt, &es_none, &es_ab11, ew);
+	memcpy(live, ew->old, sizeof(live));
+	memcpy(target, ew->target, sizeof(target));
+	memcpy(ew->seen, ew->old, sizeof(ew->seen));
+	ew->clobber = true;
+	kunit_warning_suppress(test) {
+		KUNIT_EXPECT_EQ(test, es_write(test, &fmt, ew, live, target),
+				ENTRY_SYNC_INVALID);
+	}
+	KUNIT_EXPECT_EQ(test, ew->stores, 1);
+	KUNIT_EXPECT_FALSE(test, es_valid(&fmt, live));
+}
+
 static void es_fill(u64 *words, u64 pattern)
 {
 	unsigned int i;
@@ -1020,6 +1493,13 @@ static struct kunit_case entry_sync_test_cases[] = {
 	KUNIT_CASE(es_test_target_sets_unused_bits),
 	KUNIT_CASE(es_test_exhaustive),
 	KUNIT_CASE(es_test_defer_last_sync),
+	KUNIT_CASE(es_test_replace_via_tag),
+	KUNIT_CASE(es_test_replace_no_tag),
+	KUNIT_CASE(es_test_replace_pointer_first),
+	KUNIT_CASE(es_test_replace_private),
+	KUNIT_CASE(es_test_replace_direct),
+	KUNIT_CASE(es_test_plan_steps),
+	KUNIT_CASE(es_test_store_finds_entry_changed),
 	{}
 };
 

@@ -14,17 +14,17 @@ C = "drivers/iommu/entry_sync.c"
 
 MUTANTS = {
     "transient-store": (
-        "the critical quantum is zeroed before its real store, in the same "
-        "sync window",
+        "the critical quantum is first stored as zero, in its own window, "
+        "and only then with its value",
         T,
-        "\t\tES_NS(entry_store)(writer, entry, target, BIT(critical));\n",
-        "\t\tES_STORE((ES_QUANTUM)0, &entry[critical]);\n"
-        "\t\tES_NS(entry_store)(writer, entry, target, BIT(critical));\n",
+        "\t\t\tswitched[critical] = target[critical];\n",
+        "\t\t\tswitched[critical] = 0;\n",
     ),
     "split-128-store": (
         "a 128-bit quantum is stored as two 64-bit halves",
         C,
-        "\tWARN_ON_ONCE(!try_cmpxchg128(quantum, &old, val));\n"
+        "\tif (WARN_ON_ONCE(!try_cmpxchg128(quantum, &old, val)))\n"
+        "\t\treturn false;\n"
         "\tentry_sync_stored(quantum, sizeof(*quantum));\n",
         "\tWRITE_ONCE(((u64 *)quantum)[0], (u64)val);\n"
         "\tentry_sync_stored(quantum, sizeof(u64));\n"
@@ -42,27 +42,60 @@ MUTANTS = {
     "no-format-check": (
         "a writer whose valid quantum is outside the entry is not refused",
         T,
-        "if (WARN_ON_ONCE(!n || n > ES_MAX_QUANTA || valid >= n))",
-        "if (WARN_ON_ONCE(!n || n > ES_MAX_QUANTA))",
+        "ops->num_quanta > ES_MAX_QUANTA ||\n"
+        "\t\t\t ops->valid_quantum >= ops->num_quanta))",
+        "ops->num_quanta > ES_MAX_QUANTA))",
     ),
     "owed-sync-dropped": (
         "an update chained to a deferred one drops the sync it owes "
         "instead of making it before its first store",
         T,
-        "\tdma_wmb();\n",
-        "\tdma_wmb();\n\twriter->sync_pending = false;\n",
+        "\tdma_wmb();\n\tresult = ES_NS(entry_update)(writer, entry, target, NULL);\n",
+        "\tdma_wmb();\n\twriter->sync_pending = false;\n"
+        "\tresult = ES_NS(entry_update)(writer, entry, target, NULL);\n",
     ),
     "deferred-sync-made": (
         "the last sync is made although the caller asked to make it itself",
         T,
+        "\tresult = ES_NS(entry_update)(writer, entry, target, NULL);\n"
         "\tif (!writer->defer_last_sync)\n\t\tES_NS(entry_sync_owed)(writer);\n",
+        "\tresult = ES_NS(entry_update)(writer, entry, target, NULL);\n"
         "\tES_NS(entry_sync_owed)(writer);\n",
     ),
-        "no-unused-target-warning": (
+    "no-unused-target-warning": (
         "a target that sets bits its mode does not use draws no warning",
         T,
         "\t\tWARN_ON_ONCE(target[i] & ~target_used[i]);\n",
         "",
+    ),
+    "exchange-failure-ignored": (
+        "a 128-bit exchange that finds the entry changed by another CPU "
+        "warns but does not stop the update",
+        C,
+        "\tif (WARN_ON_ONCE(!try_cmpxchg128(quantum, &old, val)))\n"
+        "\t\treturn false;\n",
+        "\tWARN_ON_ONCE(!try_cmpxchg128(quantum, &old, val));\n",
+    ),
+    "temporary-tag-ignored": (
+        "a replace that needs a temporary tag ignores the one the caller "
+        "gives, and goes disruptive",
+        T,
+        "\thas_tmp = tags->has_tmp || cur_tag == target_tag;\n",
+        "\thas_tmp = cur_tag == target_tag;\n",
+    ),
+    "table-before-tag": (
+        "a replace through a tag stores the new table under the old tag "
+        "first, then changes the tag",
+        T,
+        "\tES_NS(entry_tagged)(ops, s0, cur, target, has_tmp ? tmp : cur_tag);\n",
+        "\tES_NS(entry_tagged)(ops, s0, target, cur, cur_tag);\n",
+    ),
+    "private-plan-for-shared-tags": (
+        "the one-sync plan, which is only right for private tags, is "
+        "taken whatever the caller says of them",
+        T,
+        "\tif (tags->private) {\n",
+        "\tif (true) {\n",
     ),
 }
 

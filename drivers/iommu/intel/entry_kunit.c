@@ -1347,12 +1347,17 @@ static void desc_expect(struct kunit *test, unsigned int call,
 				       "submission %u, descriptor %u", call, i);
 }
 
-/* Update @live from its contents to @to, with iommu->lock held as asked. */
-static int desc_write(struct kunit *test, struct intel_iommu *iommu,
-		      struct pasid_entry *live, const struct pasid_entry *to,
-		      u16 tmp_did)
+/*
+ * Update @live from its contents to @to, with iommu->lock held as asked,
+ * through the temporary DID @tmp_did if not 0, which is the new domain's
+ * own with both DIDs private if @private.
+ */
+static int desc_write_rd(struct kunit *test, struct intel_iommu *iommu,
+			 struct pasid_entry *live, const struct pasid_entry *to,
+			 u16 tmp_did, bool private)
 {
 	struct device *dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	struct replace_did rd = { .did = tmp_did, .private = private };
 
 	KUNIT_ASSERT_NOT_NULL(test, dev);
 	dev->init_name = "kunit";
@@ -1360,7 +1365,14 @@ static int desc_write(struct kunit *test, struct intel_iommu *iommu,
 		kunit_skip(test, "no CMPXCHG16B: the 64-bit writer plans otherwise");
 	spin_lock(&iommu->lock);
 	return intel_pasid_write_unlock(iommu, dev, DESC_PASID, live, to,
-					tmp_did);
+					tmp_did ? &rd : NULL);
+}
+
+static int desc_write(struct kunit *test, struct intel_iommu *iommu,
+		      struct pasid_entry *live, const struct pasid_entry *to,
+		      u16 tmp_did)
+{
+	return desc_write_rd(test, iommu, live, to, tmp_did, false);
 }
 
 /*
@@ -1447,6 +1459,38 @@ static void pasid_test_descs_fs_replace_new_did(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, desc_rec->calls, 2);
 	desc_expect(test, 0, first, ARRAY_SIZE(first));
 	desc_expect(test, 1, last, ARRAY_SIZE(last));
+}
+
+/*
+ * The same replace when neither domain's DID has another user
+ * (domain_get_replace_did()): the DID switches with the table pointer in
+ * one window, one sync, and that sync goes with the IOTLB invalidation of
+ * both DIDs: one CPU wait.  With caching mode or without.
+ */
+static void pasid_test_descs_fs_replace_private(struct kunit *test)
+{
+	bool cm;
+
+	for (cm = false; ; cm = true) {
+		struct intel_iommu *iommu = desc_setup(test, cm);
+		struct pasid_entry *live = kunit_kzalloc(test, sizeof(*live),
+							 GFP_KERNEL);
+		struct pasid_entry to = pasid_fs(S1_B, DID_B, 0);
+		struct qi_desc want[] = {
+			desc_pc(DID_A), desc_pc(DID_B), desc_fence(iommu),
+			desc_piotlb(DID_A), desc_piotlb(DID_B),
+		};
+
+		KUNIT_ASSERT_NOT_NULL(test, live);
+		*live = pasid_fs(S1_A, DID_A, 0);
+		KUNIT_ASSERT_EQ(test, desc_write_rd(test, iommu, live, &to,
+						    DID_B, true), 0);
+		KUNIT_EXPECT_MEMEQ(test, live, &to, sizeof(to));
+		KUNIT_ASSERT_EQ(test, desc_rec->calls, 1);
+		desc_expect(test, 0, want, ARRAY_SIZE(want));
+		if (cm)
+			break;
+	}
 }
 
 /*
@@ -1627,6 +1671,7 @@ static struct kunit_case intel_iommu_entry_test_cases[] = {
 	KUNIT_CASE(context_test_fallback64),
 	KUNIT_CASE(pasid_test_descs_ss_replace),
 	KUNIT_CASE(pasid_test_descs_fs_replace_tmp_did),
+	KUNIT_CASE(pasid_test_descs_fs_replace_private),
 	KUNIT_CASE(pasid_test_descs_fs_replace_new_did),
 	KUNIT_CASE(pasid_test_descs_install),
 	KUNIT_CASE(context_test_descs_flush),
