@@ -15,8 +15,8 @@
  *			stored there; false (having warned) if not
  *
  * Beyond its own includes and entry_sync.h, it relies only on what its
- * includer provides (memcpy(), dma_wmb()), so that it also builds in user
- * space, as the testbed's differential against the SMMUv3 writer does.
+ * includer provides (dma_wmb()), so that it also builds in user space, as
+ * the testbed's differential against the SMMUv3 writer does.
  */
 #include <linux/bitmap.h>
 #include <linux/bitops.h>
@@ -32,6 +32,16 @@
 #else
 #define ES_PUT(o, v, p)	({ (void)(o); ES_STORE(v, p); true; })
 #endif
+
+/* Copy @n quanta: the template leaves the C library to its includer. */
+static void ES_NS(entry_copy)(ES_QUANTUM *dst, const ES_QUANTUM *src,
+			      unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i != n; i++)
+		dst[i] = src[i];
+}
 
 /*
  * Make the sync owed for the stores of the previous window, if any.  Syncs
@@ -150,7 +160,7 @@ static enum entry_sync_result ES_NS(entry_update)(struct ES_WRITER *writer,
 	bool ok;
 
 	/* The entry as the writer knows it: only the writer stores to it. */
-	memcpy(cur, entry, n * sizeof(*cur));
+	ES_NS(entry_copy)(cur, entry, n);
 	all = GENMASK(n - 1, 0);
 	diff = ES_NS(entry_diff)(writer->ops, cur, target, ride, unused_update,
 				 &ride_quanta);
@@ -161,7 +171,7 @@ static enum entry_sync_result ES_NS(entry_update)(struct ES_WRITER *writer,
 		 */
 		ok = ES_NS(entry_store)(writer, entry, cur, target, all);
 		result = ENTRY_SYNC_UNCHANGED;
-	} else if (hweight_long(diff) <= 1) {
+	} else if (!(diff & (diff - 1))) {
 		/*
 		 * Hitless.  First set every bit the current entry ignores, so
 		 * that only the critical quantum still differs in used bits;
@@ -246,17 +256,18 @@ ES_NS(entry_sync_write)(struct ES_WRITER *writer,
 	return result;
 }
 
-/* The number of quanta whose used bits must change together. */
-static unsigned int ES_NS(entry_critical)(const struct ES_OPS *ops,
-					  const ES_QUANTUM *cur,
-					  const ES_QUANTUM *target,
-					  const ES_QUANTUM *ride)
+/* Whether the used bits that must change together sit in one quantum. */
+static bool ES_NS(entry_one_quantum)(const struct ES_OPS *ops,
+				     const ES_QUANTUM *cur,
+				     const ES_QUANTUM *target,
+				     const ES_QUANTUM *ride)
 {
 	ES_QUANTUM unused_update[ES_MAX_QUANTA];
-	unsigned long ride_quanta;
+	unsigned long ride_quanta, diff;
 
-	return hweight_long(ES_NS(entry_diff)(ops, cur, target, ride,
-					      unused_update, &ride_quanta));
+	diff = ES_NS(entry_diff)(ops, cur, target, ride, unused_update,
+				 &ride_quanta);
+	return !(diff & (diff - 1));
 }
 
 /* @entry with the tag @tag, and what set_tag() adds for @other. */
@@ -264,7 +275,7 @@ static void ES_NS(entry_tagged)(const struct ES_OPS *ops, ES_QUANTUM *step,
 				const ES_QUANTUM *entry,
 				const ES_QUANTUM *other, u32 tag)
 {
-	memcpy(step, entry, ops->num_quanta * sizeof(*step));
+	ES_NS(entry_copy)(step, entry, ops->num_quanta);
 	ops->set_tag(step, other, tag);
 }
 
@@ -285,9 +296,10 @@ ES_NS(__entry_sync_plan)(const struct ES_OPS *ops, const ES_QUANTUM *cur,
 	u32 cur_tag, target_tag, tmp;
 	bool has_tmp;
 
-	memcpy(steps, target, n * sizeof(*steps));
-	memset(ride, 0, n * sizeof(*ride));
-	if (ES_NS(entry_critical)(ops, cur, target, NULL) <= 1 ||
+	ES_NS(entry_copy)(steps, target, n);
+	for (i = 0; i != n; i++)
+		ride[i] = 0;
+	if (ES_NS(entry_one_quantum)(ops, cur, target, NULL) ||
 	    !ops->get_tag || !ops->set_tag || !tags ||
 	    !ops->get_tag(cur, &cur_tag, cur_bits) ||
 	    !ops->get_tag(target, &target_tag, target_bits))
@@ -302,9 +314,10 @@ ES_NS(__entry_sync_plan)(const struct ES_OPS *ops, const ES_QUANTUM *cur,
 	if (tags->private) {
 		for (i = 0; i != n; i++)
 			ride[i] = cur_bits[i] | target_bits[i];
-		if (ES_NS(entry_critical)(ops, cur, target, ride) <= 1)
+		if (ES_NS(entry_one_quantum)(ops, cur, target, ride))
 			return ENTRY_SYNC_PLAN_PRIVATE;
-		memset(ride, 0, n * sizeof(*ride));
+		for (i = 0; i != n; i++)
+			ride[i] = 0;
 	}
 
 	/*
@@ -318,17 +331,17 @@ ES_NS(__entry_sync_plan)(const struct ES_OPS *ops, const ES_QUANTUM *cur,
 	tmp = cur_tag == target_tag ? cur_tag : tags->tmp;
 	ES_NS(entry_tagged)(ops, s0, cur, target, has_tmp ? tmp : cur_tag);
 	ES_NS(entry_tagged)(ops, s1, target, cur, has_tmp ? tmp : cur_tag);
-	if (ES_NS(entry_critical)(ops, cur, s0, NULL) > 1 ||
-	    ES_NS(entry_critical)(ops, s0, s1, NULL) > 1 ||
-	    ES_NS(entry_critical)(ops, s1, target, NULL) > 1) {
-		memcpy(steps, target, n * sizeof(*steps));
+	if (!ES_NS(entry_one_quantum)(ops, cur, s0, NULL) ||
+	    !ES_NS(entry_one_quantum)(ops, s0, s1, NULL) ||
+	    !ES_NS(entry_one_quantum)(ops, s1, target, NULL)) {
+		ES_NS(entry_copy)(steps, target, n);
 		return ENTRY_SYNC_PLAN_NO_ORDER;
 	}
 	if (!has_tmp) {
-		memcpy(steps, target, n * sizeof(*steps));
+		ES_NS(entry_copy)(steps, target, n);
 		return ENTRY_SYNC_PLAN_NO_TAG;
 	}
-	memcpy(steps + 2 * n, target, n * sizeof(*steps));
+	ES_NS(entry_copy)(steps + 2 * n, target, n);
 	return ENTRY_SYNC_PLAN_VIA_TAG;
 }
 
