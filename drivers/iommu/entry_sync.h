@@ -373,6 +373,9 @@ enum entry_sync_result entry_sync_write128(struct entry_sync_writer128 *writer,
  * @tags: what the caller knows of the tags, or NULL
  * @steps: room for %ENTRY_SYNC_MAX_STEPS entries
  *
+ * It stores nothing, so it also runs on a CPU without a 128-bit atomic
+ * store, where the driver's own tests may still plan 128-bit updates.
+ *
  * Return: the plan; see entry_sync_plan64().
  */
 enum entry_sync_plan entry_sync_plan128(const struct entry_sync_ops128 *ops,

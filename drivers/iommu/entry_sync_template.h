@@ -219,15 +219,22 @@ static enum entry_sync_result ES_NS(entry_update)(struct ES_WRITER *writer,
 	return ok ? result : ENTRY_SYNC_INVALID;
 }
 
+/*
+ * Whether the format is within the limits; it warns once if not.
+ * ENTRY_SYNC_FORMAT*() checks the format at build time; this catches an
+ * ops structure that does not use it.
+ */
+static bool ES_NS(entry_format_ok)(const struct ES_OPS *ops)
+{
+	return !WARN_ON_ONCE(!ops->num_quanta ||
+			     ops->num_quanta > ES_MAX_QUANTA ||
+			     ops->valid_quantum >= ops->num_quanta);
+}
+
 /* Whether the writer can run at all; it warns once if not. */
 static bool ES_NS(entry_usable)(const struct ES_OPS *ops)
 {
-	/*
-	 * ENTRY_SYNC_FORMAT*() checks the format at build time; this catches
-	 * an ops structure that does not use it.
-	 */
-	if (WARN_ON_ONCE(!ops->num_quanta || ops->num_quanta > ES_MAX_QUANTA ||
-			 ops->valid_quantum >= ops->num_quanta))
+	if (!ES_NS(entry_format_ok)(ops))
 		return false;
 	return !WARN_ON_ONCE(!ES_USABLE());
 }
@@ -353,7 +360,8 @@ ES_NS(entry_sync_plan)(const struct ES_OPS *ops, const ES_QUANTUM *cur,
 {
 	ES_QUANTUM ride[ES_MAX_QUANTA];
 
-	if (!ES_NS(entry_usable)(ops))
+	/* Planning stores nothing: it runs where the writer cannot. */
+	if (!ES_NS(entry_format_ok)(ops))
 		return ENTRY_SYNC_PLAN_DIRECT;
 	return ES_NS(__entry_sync_plan)(ops, cur, target, tags, steps, ride);
 }

@@ -43,8 +43,8 @@ MUTANTS = {
         "a writer whose valid quantum is outside the entry is not refused",
         T,
         "ops->num_quanta > ES_MAX_QUANTA ||\n"
-        "\t\t\t ops->valid_quantum >= ops->num_quanta))",
-        "ops->num_quanta > ES_MAX_QUANTA))",
+        "\t\t\t     ops->valid_quantum >= ops->num_quanta);",
+        "ops->num_quanta > ES_MAX_QUANTA);",
     ),
     "owed-sync-dropped": (
         "an update chained to a deferred one drops the sync it owes "
