@@ -12,7 +12,7 @@
 #   STAGES="a b"   only these stages (a name that is no stage fails)
 #   FULL=1         the slow extras too (kunit.sh: SMMUv3's suite on the
 #                  unpatched arm64 base; guest-test.sh: the driver test on
-#                  edu with every container back-end)
+#                  edu and igb with every container back-end)
 . "$(dirname "$0")/lib.sh"
 
 stages=(

@@ -11,12 +11,12 @@
 # legacy) with options (-nocm, -nocx16, -ats; see vtd_mode_env in lib.sh);
 # default "ss fs legacy-ats ss-nocx16".  The
 # first mode runs TESTS (default: $full below): the iommufd selftests, the
-# VFIO driver test on the edu and igb devices (igb with every container
-# back-end, edu with iommufd's), and the replace test on both
+# VFIO driver test on the edu and igb devices (with iommufd's container
+# back-end, and igb with VFIO type1v2's too), and the replace test on both
 # (edu with a second edu as the innocent device); the others run the VFIO
 # tests in short form, which are the ones that depend on the mode.
 #
-# FULL=1 runs the driver test on edu with all 5 container back-ends too.
+# FULL=1 runs the driver test with all 5 container back-ends.
 #
 # TESTS is the guest's "tests=" list (guest/init): comma-separated
 # programs, each NAME[@DEVICE[+DEVICE]][:ARG[:ARG...]].
@@ -34,17 +34,22 @@
 seconds=${REPLACE_SECONDS:-5}
 replace="vfio_iommufd_replace_test@edu+edu2:--seconds=$seconds"
 replace+=",vfio_iommufd_replace_test@igb:--seconds=$seconds"
-# The driver test on edu checks the series' edu driver, which does not
-# depend on the container back-end: with iommufd only (about 3 minutes
-# less under TCG), all 5 back-ends with FULL=1; igb runs all 5.
+# The driver test checks the series' edu driver and the VT-d attach under
+# each device; the container back-ends differ in the user API, not in what
+# the VT-d driver does: iommufd's on both, and on igb VFIO type1v2's, the
+# one QEMU uses without iommufd (its attach blocks, then attaches a paging
+# domain).  FULL=1 runs all 5 (VFIO type1 and type1v2, iommufd's compat of
+# both, iommufd) on both: about 3 minutes more each under TCG.
 edu_driver="vfio_pci_driver_test@edu:-v:iommufd"
-[ "${FULL:-0}" = 1 ] && edu_driver="vfio_pci_driver_test@edu"
-full=${1:-dmar-info,iommufd,$edu_driver,vfio_pci_driver_test@igb,$replace}
+igb_driver="vfio_pci_driver_test@igb:-v:iommufd:-v:vfio_type1v2_iommu"
+if [ "${FULL:-0}" = 1 ]; then
+	edu_driver="vfio_pci_driver_test@edu"
+	igb_driver="vfio_pci_driver_test@igb"
+fi
+full=${1:-dmar-info,iommufd,$edu_driver,$igb_driver,$replace}
 # The other modes run the driver test on igb only (edu takes 0.2 s a copy),
-# and with iommufd alone: its 4 other container back-ends (VFIO type1 and
-# v2, iommufd's compat of both) differ in the user API, not in what the
-# VT-d driver does, and the first mode runs them; a short mode costs
-# about 2 minutes less under TCG.
+# and with iommufd alone (the first mode adds VFIO type1v2, above); a
+# short mode costs about 2 minutes less under TCG.
 short="dmar-info,vfio_pci_driver_test@igb:-v:iommufd,$replace"
 modes=${GUEST_MODES:-ss fs legacy-ats ss-nocx16}
 name=x86_64 tap=guest

@@ -26,7 +26,8 @@
 # loopback).  guest/init binds them to vfio-pci.
 #
 # KVM is used when it can boot a guest here, TCG otherwise.  The guest
-# powers itself off; TIMEOUT (seconds, default 900) bounds a hung guest.
+# powers itself off; TIMEOUT (seconds, default 900) bounds a hung guest,
+# whose vCPUs' instruction pointers are then written to LOG.hang.
 . "$(dirname "$0")/lib.sh"
 
 kernel=$1 initrd=$2 out=$3 extra=$4
@@ -81,6 +82,16 @@ fi
 
 cmdline="console=ttyS0 intel_iommu=on,sm_on iommu.strict=1 panic=-1 oops=panic"
 cmdline+=" kunit.stats_enabled=0 vtd_mode=$mode $extra"
+# A lockup or a task blocked for 2 minutes panics, and the panic prints the
+# whole kernel log (x86_64-guest.config).  The thresholds leave TCG room:
+# a soft lockup is 60 s without scheduling, a hard one 30 s without timer
+# interrupts.
+cmdline+=" watchdog_thresh=30 softlockup_panic=1 nmi_watchdog=panic"
+cmdline+=" hung_task_panic=1 panic_console_replay=1"
+# Under TCG on a loaded host the IO-APIC timer check can miss its window
+# and panic ("timer doesn't work through Interrupt-remapped IO-APIC"):
+# QEMU's timer works, so skip the check.
+cmdline+=" no_timer_check"
 if [ "$ats" = on ]; then
 	iommu+=",device-iotlb=on"
 	devices+=(-device pcie-root-port,id=rp-ats,chassis=9,slot=9
@@ -97,8 +108,30 @@ args=("${qargs[@]}" -machine q35,kernel-irqchip=split -accel "$accel" -m 2G -smp
 log "qemu ($accel, VT-d $mode, caching mode $cm, device-TLB $ats, cpu ${VTD_CPU:-default}): $(basename "$kernel") $extra; log: $out"
 echo "$qemu ${args[*]}" > "$out.cmd"
 echo "accel=$accel vtd_mode=$mode caching_mode=$cm device_iotlb=$ats cpu=${VTD_CPU:-default} qemu=$("$qemu" --version | head -n1)" > "$out.env"
+# A guest that outlives TIMEOUT is asked, through QEMU's monitor, what
+# its vCPUs run (qemu-hang.py, into $out.hang) before QEMU is killed: a
+# guest kernel stuck with interrupts off prints nothing more, and its
+# lockup detectors cannot always speak for it.
+mon=$out.mon
+rm -f "$mon" "$out.hang"
+args+=(-monitor "unix:$mon,server=on,wait=off")
+"$qemu" "${args[@]}" > "$out" 2>&1 &
+pid=$!
+limit=$((SECONDS + ${TIMEOUT:-900}))
+while kill -0 "$pid" 2>/dev/null && ((SECONDS < limit)); do
+	sleep 1
+done
+if kill -0 "$pid" 2>/dev/null; then
+	sysmap=$(dirname "$kernel")/../../../System.map
+	python3 "$TESTBED/qemu-hang.py" "$mon" "$sysmap" > "$out.hang" 2>&1 || true
+	log "guest timed out after ${TIMEOUT:-900}s; its vCPUs ($out.hang):"
+	sed 's/^/    /' "$out.hang" >&2
+	kill "$pid" 2>/dev/null || true
+	sleep 2
+	kill -9 "$pid" 2>/dev/null || true
+fi
 rc=0
-timeout "${TIMEOUT:-900}" "$qemu" "${args[@]}" > "$out" 2>&1 || rc=$?
-((rc == 124)) && log "guest timed out after ${TIMEOUT:-900}s"
+wait "$pid" || rc=$?
+rm -f "$mon"
 grep -q '==== GUEST done' "$out" || { log "guest did not finish (rc=$rc); see $out"; exit 1; }
 exit 0
