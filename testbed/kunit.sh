@@ -102,25 +102,29 @@ if ((rc)); then
 fi
 [ "$arch" = arm64 ] || { tap_end; exit; }
 
-# SMMUv3's suite: the series changes how its test file calls the writer,
-# not which cases it has.  The base file's list of cases gives the count
-# the series' run must report, all passed; FULL=1 also runs the suite on
-# the unpatched base (an arm64 kernel build more) to show it passes there.
+# SMMUv3's suite: the series changes how its test file calls the writer
+# and adds the transitions it makes hitless; it drops no case.  Every case
+# of the base file must still be in the series' file, and the run must
+# report the series' file's count, all passed; FULL=1 also runs the suite
+# on the unpatched base (an arm64 kernel build more) to show it passes
+# there.
 suite=arm-smmu-v3-kunit-test
 tfile=drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c
-list() { grep -oE '^[[:space:]]*KUNIT_CASE[A-Z_]*\([a-z0-9_]+' "$1" | sed 's/.*(//'; }
+list() { grep -oE '^[[:space:]]*KUNIT_CASE[A-Z_]*\([a-z0-9_]+' "$1" | sed 's/.*(//' | sort; }
 n_base=$(list "$CACHE/base/linux-source/$tfile" | wc -l)
+n_file=$(list "$dir/$tfile" | wc -l)
+dropped=$(comm -23 <(list "$CACHE/base/linux-source/$tfile") <(list "$dir/$tfile"))
 cases() { sed -n "s/.*=* $suite (\([0-9]*\) subtests) =*/\1/p" "$1" | head -n1; }
 passed_line() { grep -c "\[PASSED\] $suite" "$1" || true; }
 n_series=$(cases "$res")
 if ((n_base == 0)); then
 	nok "$suite: no case found in the base's $tfile"
-elif [ "$(list "$CACHE/base/linux-source/$tfile")" != "$(list "$dir/$tfile")" ]; then
-	nok "$suite: the series changes the list of cases of $tfile"
-elif [ "$n_series" != "$n_base" ] || [ "$(passed_line "$res")" != 1 ]; then
-	nok "$suite: ${n_series:-no} cases run with the series, $n_base in the base's $tfile"
+elif [ -n "$dropped" ]; then
+	nok "$suite: the series drops cases of the base's $tfile: $(echo $dropped)"
+elif [ "$n_series" != "$n_file" ] || [ "$(passed_line "$res")" != 1 ]; then
+	nok "$suite: ${n_series:-no} cases run with the series, $n_file in its $tfile"
 else
-	ok "$suite: the base's $n_base cases, all passed with the series"
+	ok "$suite: $n_file cases, all passed with the series: the base's $n_base and $((n_file - n_base)) new"
 fi
 if [ "${FULL:-0}" = 1 ]; then
 	base_res=$BUILD/results/kunit-arm64-base.txt
@@ -136,5 +140,5 @@ if [ "${FULL:-0}" = 1 ]; then
 		nok "$suite on the unpatched base (see $base_res)"
 	fi
 fi
-echo "$suite base=$n_base series=${n_series:-none}" > "$BUILD/results/kunit-arm64-smmu.txt"
+echo "$suite base=$n_base file=$n_file series=${n_series:-none}" > "$BUILD/results/kunit-arm64-smmu.txt"
 tap_end
