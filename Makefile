@@ -8,17 +8,17 @@ TB := testbed
 
 .PHONY: help check demo setup fetch tree export check-export lint \
 	checkpatch warnings bisect cross mutants kunit kunit-uml kunit-x86_64 kunit-arm64 guest \
-	guest-debug bench clean
+	guest-arm64 guest-debug bench clean
 
 help:
-	@echo "make demo          stock vs patched kernel: VT-d domain replace under DMA, one table"
-	@echo "make check         every test: export, lint, KUnit (UML, arm64, x86_64 guest), guest selftests"
+	@echo "make demo          stock vs patched kernel: domain replace under DMA (VT-d, SMMUv3), one table"
+	@echo "make check         every test: export, lint, KUnit (UML, x86_64 and arm64 guests), guest selftests"
 	@echo "make tree          base + patches/ -> build/linux (a git tree to edit)"
 	@echo "make export        build/linux -> patches/, top-level copies, MAINTAINERS"
 	@echo "make check-export  patches/ reproduces the committed export"
 	@echo "make lint          checkpatch, sparse + W=1, bisect build, i386/riscv64 build"
 	@echo "make mutants       break entry_sync in known ways; its KUnit suite must fail each"
-	@echo "make kunit-uml | kunit-x86_64 | kunit-arm64 | guest | guest-debug"
+	@echo "make kunit-uml | kunit-x86_64 | kunit-arm64 | guest | guest-arm64 | guest-debug"
 	@echo "make bench         entry_sync_write64() vs 7.3's SMMUv3 writer, same vectors"
 
 check:
@@ -63,6 +63,9 @@ mutants:
 
 guest:
 	@$(TB)/guest-test.sh
+
+guest-arm64:
+	@$(TB)/guest-test.sh arm64
 
 guest-debug:
 	@DEBUG=1 $(TB)/guest-test.sh

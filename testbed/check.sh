@@ -10,9 +10,10 @@
 # "N passed, N failed".
 #
 #   STAGES="a b"   only these stages (a name that is no stage fails)
-#   FULL=1         the slow extras too (kunit.sh: SMMUv3's suite on the
-#                  unpatched arm64 base; guest-test.sh: the driver test on
-#                  edu and igb with every container back-end)
+#   FULL=1         the slow extras too (kunit-arm64: kunit.py's own arm64
+#                  kernel, and SMMUv3's suite on the unpatched arm64 base;
+#                  guest-test.sh: the driver test on edu and igb with every
+#                  container back-end)
 . "$(dirname "$0")/lib.sh"
 
 stages=(
@@ -29,8 +30,18 @@ stages=(
 	"kunit-arm64|kunit.sh arm64|background"
 	"kunit-x86_64|kunit.sh x86_64|background"
 	"guest|guest-test.sh"
+	"guest-arm64|guest-test.sh arm64"
 	"warnings|lint.sh warnings"
 )
+# SMMUv3's suite and the library's run at each boot of the arm64 guest,
+# with their case counts required; kunit.py's own arm64 kernel (a build
+# of 20 minutes cold) only with FULL=1 or when STAGES names it.
+if [ "${FULL:-0}" != 1 ] && [[ " ${STAGES:-} " != *" kunit-arm64 "* ]]; then
+	for i in "${!stages[@]}"; do
+		if [[ ${stages[$i]} == kunit-arm64\|* ]]; then unset "stages[$i]"; fi
+	done
+	stages=("${stages[@]}")
+fi
 # A "background" stage starts with the next foreground stage and runs
 # beside the rest at the lowest CPU priority, on what the others leave
 # idle: checkpatch and the tree's git are single-threaded, and the guest

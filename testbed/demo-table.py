@@ -5,7 +5,7 @@
 #   demo-table.py RESULTS RUNS SECONDS MODES DEVICES KERNELS HITLESS MIN_DMAS QEMU_ENV
 import os, re, statistics, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kernel_log import DMAR_FAULT as fault, SPLAT as splat  # noqa: E402
+from kernel_log import IOMMU_FAULT as fault, SPLAT as splat  # noqa: E402
 results, runs, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 modes, devices, kernels, hitless = (a.split() for a in sys.argv[4:8])
 min_dmas, env = int(sys.argv[8]), sys.argv[9]
@@ -33,6 +33,10 @@ for m in modes:
                 st = sec and re.search(r"^# replace-stats: (.*)$", sec.group(1), re.M)
                 qi = sec and re.search(r"^# qi-stats: descriptors=(\d+) waits=(-?\d+)"
                                       r"(?: via_tmp_did=(-?\d+) tmp_did_missing=(-?\d+))?$", sec.group(1), re.M)
+                # SMMUv3: command batches and, of those, the ones ending with
+                # a CMD_SYNC (the CPU waits for each).
+                qi = qi or (sec and re.search(r"^# cmdq-stats: batches=(\d+) syncs=(-?\d+)()()$",
+                                              sec.group(1), re.M))
                 drv = sec and re.search(r"^# drv-stats: calls=(\d+) bucket_ns=(\d+) hist=(\S*)$",
                                         sec.group(1), re.M)
                 if not done or not st or not qi or int(qi.group(2)) < 0 or not drv:
@@ -80,22 +84,31 @@ def quantile(hist, q):
 
 cnt = lambda n: "-" if n < 0 else str(n)
 per = lambda a, b: a / b if b else 0.0
-print(f"VT-d domain replace under DMA: vfio_iommufd_replace_test, variant default, {seconds} s per device and run")
-print(f"QEMU: {env}")
+print(f"Domain replace under DMA: vfio_iommufd_replace_test, variant default (smmuv3-s2: nest_parent), "
+      f"{seconds} s per device and run")
+for m in modes:
+    try:
+        e = open(f"{results}/demo-{m}-{kernels[0]}-1.log.env").readline().strip()
+    except OSError:
+        e = env
+    print(f"QEMU, {m}: {e}")
 print("copy = one transfer of the device (edu: reads 2 KiB, writes 2 KiB; igb: one loopback frame);")
 print("in A / in B = copies that landed whole in A's or B's destination page; lost = in neither,")
-print("torn = anything else; DMAR = fault lines in the boot's kernel log (all devices);")
+print("torn = anything else; fault = IOMMU fault lines in the boot's kernel log (all devices): DMAR fault")
+print("records (VT-d), event-queue entries (SMMUv3);")
 print("lat, p99 = replace ioctl median and 99th percentile (us); drv, drv99 = median and 99th percentile")
-print("of the time spent in intel_iommu_attach_device() per call (us, 1-us buckets, every call of the test);")
+print("of the time spent in intel_iommu_attach_device() (SMMUv3: arm_smmu_attach_dev()) per call")
+print("(us, 1-us buckets, every call of the test);")
 print("busy = replaces x lat / run time (at most 100%), about the")
-print("share of the run a replace was in progress; desc/rep, wait/rep = invalidation descriptors queued and CPU waits")
-print("(qi_submit_sync calls) per replace, counted over the whole test, set-up included;")
+print("share of the run a replace was in progress; desc/rep, wait/rep = VT-d: invalidation descriptors queued")
+print("and CPU waits (qi_submit_sync calls); SMMUv3: command batches issued and CMD_SYNCs waited for;")
+print("per replace, counted over the whole test, set-up included;")
 print("viaT = PASID entry updates through an intermediate DID (first-stage replaces: a temporary DID,")
 print("or the new domain's own when nothing else uses it), noT = updates that needed one and had none")
 print("(disruptive); '-' where the kernel has no such trace field.")
 print()
 hdr = (f"{'mode':10} {'device':6} {'kernel':8} {'run':>4} {'copies':>7} {'in A':>6} {'in B':>6} "
-       f"{'lost':>5} {'torn':>5} {'loss%':>6} {'DMAR':>5} {'replaces':>8} {'err':>4} {'lat':>6} {'p99':>6} "
+       f"{'lost':>5} {'torn':>5} {'loss%':>6} {'fault':>5} {'replaces':>8} {'err':>4} {'lat':>6} {'p99':>6} "
        f"{'drv':>6} {'drv99':>6} "
        f"{'busy':>5} {'desc/rep':>8} {'wait/rep':>8} {'viaT':>8} {'noT':>4}")
 
@@ -137,7 +150,7 @@ for (m, d, k), rs in rows.items():
     if k == "patched" and m in hitless:
         if t["lost"] or t["torn"] or t["replace_errors"] or t["faults"] or t["not_ok"]:
             fail.append(f"{m} {d}: the series is not hitless (lost {t['lost']}, torn {t['torn']}, "
-                        f"replace errors {t['replace_errors']}, DMAR fault lines {t['faults']}, "
+                        f"replace errors {t['replace_errors']}, IOMMU fault lines {t['faults']}, "
                         f"not ok {t['not_ok']})")
     if not t["in_b"] or not t["in_a"]:
         fail.append(f"{m} {d} {k}: copies did not land in both pages (A {t['in_a']}, B {t['in_b']})")

@@ -7,14 +7,19 @@
 #     a program that skips altogether, passes no case, or is missing is a
 #     failure; with TESTS, each program it names must have reported,
 #   - the kernel log: any WARNING, BUG, Oops, lockdep or KASAN report, or
-#     DMAR fault is a failure.
+#     IOMMU fault (a DMAR fault record, an SMMUv3 event) is a failure,
+#   - an SMMUv3 guest (MODE smmuv3...): the SMMU's driver found stage 1,
+#     stage 2 and nesting.
 # Writes every case as TAP to the file $2 (tap.py reads the programs' and
 # KUnit's (K)TAP), prints one line per part, fails if a case failed.
 #
 #   guest-check.sh LOG TAP-FILE [MODE [TESTS]]
 #
+# REQUIRED_KUNIT lists the KUnit suites the kernel must run at boot, each
+# SUITE:CASES (default: the x86_64 series kernel's).
+#
 # MODE is the guest configuration of the boot (ss, fs, legacy-ats,
-# ss-nocx16, ...): the lines of guest/known-failures for it, for its VT-d
+# ss-nocx16, smmuv3-s1, ...): the lines of guest/known-failures for it, for its VT-d
 # mode (ss, fs, legacy) or for "all" excuse those failures; such a case
 # that passes is a failure too, so that the list is kept true.  TESTS is
 # the boot's tests= list (guest/init): a program it names that has no
@@ -22,16 +27,17 @@
 #
 # The "# replace-stats:" lines of vfio_iommufd_replace_test go to
 # replace-KERNEL.txt next to $2 (KERNEL from the log's name, guest-KERNEL.log),
-# one line per run with the kernel's name in front, then the number of DMAR
-# fault lines of the kernel log.
+# one line per run with the kernel's name in front, then the number of
+# IOMMU fault lines (DMAR fault records, SMMUv3 events) of the kernel log.
 . "$(dirname "$0")/lib.sh"
 
 log_file=$1 tap_file=$2 mode=${3:-ss} tests=${4:-}
+required=${REQUIRED_KUNIT:-intel-iommu-entry:48 iommu-entry-sync:23}
 python3 - "$log_file" "$tap_file" "$TESTBED/guest/known-failures" "$mode" \
-	"$TESTBED" "$tests" > "$tap_file.detail" <<'PY'
+	"$TESTBED" "$tests" "$required" > "$tap_file.detail" <<'PY'
 import re, sys
 sys.path.insert(0, sys.argv[5])
-from kernel_log import BAD as bad, DMAR_ANY as dmar, DMAR_FAULT  # noqa: E402
+from kernel_log import BAD as bad, IOMMU_FAULT_ANY as dmar, IOMMU_FAULT as DMAR_FAULT  # noqa: E402
 import tap  # noqa: E402
 text = open(sys.argv[1], errors="replace").read().replace("\r", "")
 lines = text.split("\n")
@@ -60,12 +66,12 @@ kunit, _, _ = tap.parse(boot)
 for c in kunit:
     c.name = "kunit: " + c.name
 cases += kunit
-summary("kunit (x86_64 guest)", kunit)
+summary("kunit (at boot)", kunit)
 
 # The suites the guest kernel must run at boot, with their case counts:
 # a kernel built without one (or a suite that lost cases) reports fewer
 # results, which the counts above would not notice.
-required = {"intel-iommu-entry": 48, "iommu-entry-sync": 23}
+required = {r.split(":")[0]: int(r.split(":")[1]) for r in sys.argv[7].split()}
 plans, results = {}, {}
 plain = [tap.clean(l) for l in boot]
 for i, l in enumerate(plain):
@@ -91,6 +97,19 @@ for suite, want in required.items():
            else f"{got} results of {have}")
     case(good, f"kunit suite {suite} runs at boot with >= {want} cases, each with a result",
          "" if good else why)
+
+# An SMMUv3 guest: its replaces are stage 1 (iommufd's default paging
+# domain) and stage 2 (nest_parent); the SMMU must offer both, as the
+# driver reports (its features: TRANS_S1 bit 9, TRANS_S2 bit 10, NESTING
+# bit 19), or the nest_parent cases skip.
+if re.match(r"smmuv3(-|$)", sys.argv[4]):
+    feat = next((int(f.group(1), 16) for f in
+                 (re.search(r"arm-smmu-v3 \S+: .*\(features (0x[0-9a-f]+)\)", l) for l in lines)
+                 if f), None)
+    have = None if feat is None else [n for n, bit in (("S1", 9), ("S2", 10), ("nesting", 19))
+                                      if feat >> bit & 1]
+    case(have == ["S1", "S2", "nesting"], "SMMUv3 offers stage 1, stage 2 and nesting",
+         "no features line" if have is None else f"features 0x{feat:08x}: {have}")
 
 sections = {}
 cur = None
@@ -168,7 +187,7 @@ if "kmemleak" in sections:
 # by then, so both are read.
 kernel = boot + (sections.get("dmesg") or [])
 # vfio_pci_driver_test makes its device DMA to unmapped IOVAs on purpose
-# (memcpy_{from,to}_unmapped_iova): the DMAR faults logged between its
+# (memcpy_{from,to}_unmapped_iova): the IOMMU faults logged between its
 # markers (guest/init writes them to the kernel log) are expected.
 hits, owner = [], None
 for l in kernel:

@@ -1,15 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the patched x86_64 kernel and the guest's test programs, boot the
-# kernel under QEMU 10's emulated VT-d once per VT-d mode and judge what
-# each boot printed.
+# Build the patched kernel and the guest's test programs, boot the kernel
+# under QEMU 10's emulated IOMMU once per guest configuration and judge
+# what each boot printed.
 #
-#   guest-test.sh [TESTS]
+#   guest-test.sh [ARCH] [TESTS]
 #
-# GUEST_MODES lists the guest configurations to boot: a VT-d mode (ss, fs,
-# legacy) with options (-nocm, -nocx16, -ats; see vtd_mode_env in lib.sh);
-# default "ss fs legacy-ats ss-nocx16".  The
+# ARCH x86_64 (the default) boots under VT-d, arm64 under SMMUv3.
+# GUEST_MODES lists the guest configurations to boot: for x86_64 a VT-d
+# mode (ss, fs, legacy) with options (-nocm, -nocx16, -ats; see
+# guest_mode_env in lib.sh), default "ss fs legacy-ats ss-nocx16"; for
+# arm64 smmuv3, the default (QEMU's SMMUv3 with both stages: the replace
+# test's default variant replaces stage-1 domains, its nest_parent variant
+# stage-2 ones).  The
 # first mode runs TESTS (default: $full below): the iommufd selftests, the
 # VFIO driver test on the edu and igb devices (with iommufd's container
 # back-end, and igb with VFIO type1v2's too), and the replace test on both
@@ -31,6 +35,8 @@
 # guest-stock.tap), each named after its guest configuration.
 . "$(dirname "$0")/lib.sh"
 
+arch=x86_64
+case ${1:-} in x86_64|arm64) arch=$1; shift ;; esac
 seconds=${REPLACE_SECONDS:-5}
 replace="vfio_iommufd_replace_test@edu+edu2:--seconds=$seconds"
 replace+=",vfio_iommufd_replace_test@igb:--seconds=$seconds"
@@ -52,16 +58,23 @@ full=${1:-dmar-info,iommufd,$edu_driver,$igb_driver,$replace}
 # short mode costs about 2 minutes less under TCG.
 short="dmar-info,vfio_pci_driver_test@igb:-v:iommufd,$replace"
 modes=${GUEST_MODES:-ss fs legacy-ats ss-nocx16}
-name=x86_64 tap=guest
+name=x86_64 tap=guest kfrags=x86_64
+if [ "$arch" = arm64 ]; then
+	modes=${GUEST_MODES:-smmuv3}
+	full=${1:-$igb_driver,$replace}
+	short=${short#dmar-info,}
+	name=arm64 tap=guest-arm64 kfrags=arm64-guest
+fi
 src=$TREE
-frags=$(kernel_frags x86_64 series)
+frags=$(kernel_frags $kfrags series)
 extra=""
 if [ "${STOCK:-0}" = 1 ]; then
-	name=base-x86_64 tap=guest-stock
+	name=base-$name tap+=-stock
 	src=$CACHE/base/linux-source
-	frags=$(kernel_frags x86_64 base)
+	frags=$(kernel_frags $kfrags base)
 fi
 if [ "${DEBUG:-0}" = 1 ]; then
+	[ "$arch" = x86_64 ] || die "DEBUG=1: the x86_64 guest only"
 	# KASAN and lockdep under TCG slow the guest down about tenfold:
 	# vfio_pci_driver_test's mix_and_match then hits the harness's 30 s
 	# timeout, so the debug boot runs the rest.
@@ -72,18 +85,37 @@ if [ "${DEBUG:-0}" = 1 ]; then
 	extra="kmemleak=scan"
 fi
 tap_start "$tap"
-guest_prepare "$name" "$src" "$frags" "${TESTS_SRC:-$src}" ||
+if [ "$arch" = arm64 ]; then
+	# SMMUv3's suite: the series changes how its test file calls the
+	# writer and adds the transitions it makes hitless; it drops no case.
+	suite=arm-smmu-v3-kunit-test
+	tfile=drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c
+	list() { grep -oE '^[[:space:]]*KUNIT_CASE[A-Z_]*\([a-z0-9_]+' "$1" | sed 's/.*(//' | sort; }
+	n_base=$(list "$CACHE/base/linux-source/$tfile" | wc -l)
+	n_file=$(list "$src/$tfile" | wc -l)
+	dropped=$(comm -23 <(list "$CACHE/base/linux-source/$tfile") <(list "$src/$tfile"))
+	if ((n_base == 0)); then
+		nok "$suite: no case found in the base's $tfile"
+	elif [ -n "$dropped" ]; then
+		nok "$suite: the series drops cases of the base's $tfile: $(echo $dropped)"
+	else
+		ok "$suite: the series' $tfile keeps the base's $n_base cases and adds $((n_file - n_base))"
+	fi
+	export REQUIRED_KUNIT="$suite:$n_file"
+	[ "${STOCK:-0}" = 1 ] || REQUIRED_KUNIT+=" iommu-entry-sync:23"
+fi
+guest_prepare "$name" "$src" "$frags" "${TESTS_SRC:-$src}" "$arch" ||
 	{ nok "build the $name kernel, test programs and initramfs"; tap_end; exit 1; }
 
 first=1
 for m in $modes; do
-	vtd_mode_env "$m"
+	guest_mode_env "$m"
 	tests=$short
 	((first)) && tests=$full
 	first=0
 	res=$BUILD/results/guest-$name-$m
 	rm -f "$res.log" "$res.tap"
-	stage "boot $name guest, VT-d $m (console: $res.log)" "$TESTBED/qemu.sh" \
+	stage "boot $name guest, $m (console: $res.log)" "$TESTBED/qemu.sh" \
 		"$GUEST_KERNEL" "$GUEST_INITRD" "$res.log" "tests=$tests $extra" || true
 	sed -n '/==== BEGIN dmar-info/,/==== END dmar-info/p' "$res.log" | grep -E 'DMAR|ok' >&2 || true
 	if "$TESTBED/guest-check.sh" "$res.log" "$res.tap" "$m" "$tests" || [ -f "$res.tap" ]; then

@@ -3,11 +3,18 @@
 #
 # Pack a busybox initramfs with testbed/guest/init and the test programs:
 #
-#   initramfs.sh TESTS_DIR OUT.cpio.gz
+#   initramfs.sh TESTS_DIR OUT.cpio.gz [ARCH]
+#
+# ARCH is the guest's: x86_64 (the default) takes the system's busybox,
+# arm64 fetch-arm64.sh's.
 . "$(dirname "$0")/lib.sh"
 
-tests=$1 out=$2
-bb=$(command -v busybox || true)
+tests=$1 out=$2 arch=${3:-x86_64}
+case $arch in
+x86_64)	bb=$(command -v busybox || true) ;;
+arm64)	bb=$("$TESTBED/fetch-arm64.sh")/bin/busybox || die "no arm64 busybox" ;;
+*)	die "initramfs.sh: no guest for $arch" ;;
+esac
 [ -n "$bb" ] && file -L "$bb" | grep -q 'statically linked' ||
 	die "need a static busybox (Debian package busybox-static)"
 

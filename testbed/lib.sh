@@ -151,49 +151,75 @@ stage() {
 
 # kernel_frags ARCH SIDE: the configs/ fragments of the testbed's kernel for
 # ARCH, SIDE "base" (the unpatched 7.3) or "series"; the same for both but
-# the series' own options.  x86_64 is the guest kernel (guest-test.sh,
+# the series' own options.  x86_64 is the x86_64 guest kernel (guest-test.sh,
 # lint.sh warnings and bisect; demo.sh adds x86_64-demo.config to the
-# base's); arm64 the lint kernel (lint.sh).
+# base's), arm64-guest the arm64 one (guest-test.sh arm64, demo.sh), arm64
+# the lint kernel (lint.sh).
 kernel_frags() {
 	case $1-$2 in
 	x86_64-base)	echo x86_64-guest.config ;;
 	x86_64-series)	echo x86_64-guest.config,x86_64-series.config ;;
+	arm64-guest-base)	echo arm64-guest.config ;;
+	arm64-guest-series)	echo arm64-guest.config,arm64-guest-series.config ;;
 	arm64-base)	echo arm64-lint.config ;;
 	arm64-series)	echo arm64-lint.config,arm64-series.config ;;
 	*)		die "kernel_frags: no kernel for $1 $2" ;;
 	esac
 }
 
-# guest_prepare NAME SRC FRAGS TESTS_SRC: what a guest boots, in one place
-# (guest-test.sh, demo.sh): the x86_64 kernel built from SRC with FRAGS in
-# build/out/NAME, the test programs built from TESTS_SRC (userspace does
-# not depend on the kernel it runs on: the stock kernel runs the series'
-# tests) and the initramfs of guest/init and the programs.  Sets
-# GUEST_KERNEL and GUEST_INITRD.
+# guest_prepare NAME SRC FRAGS TESTS_SRC [ARCH]: what a guest boots, in one
+# place (guest-test.sh, demo.sh): the kernel for ARCH (x86_64, the
+# default, or arm64) built from SRC with FRAGS in build/out/NAME, the test
+# programs built from TESTS_SRC (userspace does not depend on the kernel
+# it runs on: the stock kernel runs the series' tests) and the initramfs
+# of guest/init and the programs.  Sets GUEST_KERNEL and GUEST_INITRD.
 guest_prepare() {
-	local name=$1 src=$2 frags=$3 tests_src=$4 kout=$BUILD/out/$1 hout
+	local name=$1 src=$2 frags=$3 tests_src=$4 arch=${5:-x86_64}
+	local kout=$BUILD/out/$1 hout image
+	case $arch in
+	x86_64)	image=bzImage ;;
+	arm64)	image=Image ;;
+	*)	die "guest_prepare: no guest for $arch" ;;
+	esac
 	stage "build the $name kernel ($frags) from $src" \
-		"$TESTBED/kbuild.sh" x86_64 "$src" "$kout" "$frags" bzImage -s || return
+		"$TESTBED/kbuild.sh" "$arch" "$src" "$kout" "$frags" "$image" -s || return
 	# A build directory belongs to one source tree: the uapi headers of
 	# another tree go elsewhere.
 	hout=$kout
 	[ "$tests_src" = "$src" ] || hout=$BUILD/out/uapi-$name
-	stage "build the test programs from $tests_src" "$TESTBED/selftests.sh" \
-		"$tests_src" "$hout" "$BUILD/guest/$name/tests" || return
+	stage "build the $arch test programs from $tests_src" "$TESTBED/selftests.sh" \
+		"$tests_src" "$hout" "$BUILD/guest/$name/tests" "$arch" || return
 	stage "pack the initramfs" "$TESTBED/initramfs.sh" "$BUILD/guest/$name/tests" \
-		"$BUILD/guest/$name/initramfs.cpio.gz" || return
-	GUEST_KERNEL=$kout/arch/x86/boot/bzImage
+		"$BUILD/guest/$name/initramfs.cpio.gz" "$arch" || return
+	GUEST_KERNEL=$kout/arch/${arch/x86_64/x86}/boot/$image
 	GUEST_INITRD=$BUILD/guest/$name/initramfs.cpio.gz
 }
 
-# vtd_mode_env NAME: the testbed's name for a guest configuration,
-# BASE[-OPTION...], as qemu.sh's environment.  BASE is the VT-d mode (ss,
-# fs or legacy: VTD_MODE); the options are nocm (caching mode off: VTD_CM),
-# nocx16 (a vCPU without CMPXCHG16B: VTD_CPU) and ats (an ATS device and
-# the IOMMU's device-TLB support: VTD_ATS).
-vtd_mode_env() {
+# guest_mode_env NAME: the testbed's name for a guest configuration,
+# BASE[-OPTION...], as qemu.sh's environment.  BASE is the IOMMU and its
+# mode: a VT-d mode (ss, fs or legacy: VTD_MODE, GUEST_IOMMU=vtd) or
+# smmuv3 (GUEST_IOMMU=smmuv3, an arm64 guest whose SMMU offers stage 1 and
+# stage 2).  VT-d's options are nocm (caching mode off: VTD_CM), nocx16
+# (a vCPU without CMPXCHG16B: VTD_CPU) and ats (an ATS device and the
+# IOMMU's device-TLB support: VTD_ATS).  SMMUv3's are s1 and s2, which
+# only name the domains the demo replaces (REPLACE_VARIANT: the replace
+# test's default variant, iommufd's default paging domain, which is stage
+# 1; or its nest_parent variant, whose domains are stage 2).
+guest_mode_env() {
 	local opt
-	VTD_MODE=${1%%-*} VTD_CM=on VTD_CPU= VTD_ATS=off
+	VTD_MODE=${1%%-*} VTD_CM=on VTD_CPU= VTD_ATS=off GUEST_IOMMU=vtd REPLACE_VARIANT=default
+	if [ "$VTD_MODE" = smmuv3 ]; then
+		GUEST_IOMMU=smmuv3
+		for opt in $(tr '-' ' ' <<<"${1#smmuv3}"); do
+			case $opt in
+			s1)	REPLACE_VARIANT=default ;;
+			s2)	REPLACE_VARIANT=nest_parent ;;
+			*)	die "SMMUv3 mode '$1': unknown option '-$opt' (s1, s2)" ;;
+			esac
+		done
+		export VTD_MODE GUEST_IOMMU REPLACE_VARIANT
+		return
+	fi
 	for opt in $(tr '-' ' ' <<<"${1#"$VTD_MODE"}"); do
 		case $opt in
 		nocm)	VTD_CM=off ;;
@@ -202,7 +228,16 @@ vtd_mode_env() {
 		*)	die "VT-d mode '$1': unknown option '-$opt' (nocm, nocx16, ats)" ;;
 		esac
 	done
-	export VTD_MODE VTD_CM VTD_CPU VTD_ATS
+	export VTD_MODE VTD_CM VTD_CPU VTD_ATS GUEST_IOMMU REPLACE_VARIANT
+}
+
+# guest_arch NAME: the architecture of the guest that a guest configuration
+# boots (x86_64 for VT-d, arm64 for SMMUv3).
+guest_arch() {
+	case $1 in
+	smmuv3|smmuv3-*) echo arm64 ;;
+	*) echo x86_64 ;;
+	esac
 }
 
 # bisect_reaches ARCH FILE...: whether a change to FILE... can change what

@@ -13,7 +13,10 @@
 
 dir=${1:-$TREE}
 [ -d "$dir" ] || die "no kernel tree at $dir: run 'make tree'"
-out=$BUILD/out/kunit-mutants
+# kunit-uml's build directory: the same tree and .kunitconfig, so that
+# each mutant rebuilds only the library (a directory of its own cost a
+# cold UML build more).
+out=$BUILD/out/kunit-uml
 mkdir -p "$out"
 tap_start mutants
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1

@@ -85,6 +85,13 @@ def main():
                     irq = "on" if int(iflag[i], 16) & 0x200 else "off"
                 cpus.append("cpu%d %s (CPL %s, interrupts %s)" %
                             (i, symbol(smap, ip), c, irq))
+            # arm64: "PC=...", and "PSTATE=NNNNNNNN ... EL1h" (bit 7: IRQs
+            # masked).
+            for i, (pc, ps, el) in enumerate(re.findall(
+                    r"PC=([0-9a-f]+).*?PSTATE=([0-9a-f]+) \S+ \S*EL(\d)", regs, re.S)):
+                irq = "off" if int(ps, 16) & 0x80 else "on"
+                cpus.append("cpu%d %s (EL%s, interrupts %s)" %
+                            (i, symbol(smap, int(pc, 16)), el, irq))
             print("sample %d: %s" % (n, "; ".join(cpus) or "no registers"))
             time.sleep(1)
     except (OSError, EOFError) as e:

@@ -1,11 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot a kernel under QEMU 10's emulated VT-d and save the console:
+# Boot a kernel under QEMU 10's emulated VT-d (an x86_64 guest, q35) or
+# SMMUv3 (an arm64 guest, virt) and save the console:
 #
-#   qemu.sh BZIMAGE INITRAMFS LOG "EXTRA CMDLINE" [QEMU ARGS...]
+#   qemu.sh KERNEL INITRAMFS LOG "EXTRA CMDLINE" [QEMU ARGS...]
 #
-# VTD_MODE selects the VT-d mode the guest's IOMMU driver will use:
+# GUEST_IOMMU is vtd (the default) or smmuv3: the virt machine's SMMUv3,
+# which QEMU 10 makes with both translation stages (its "stage" property
+# set to "nested" by the machine, which -global cannot change): iommufd's
+# default paging domains are stage 1, its nest_parent ones stage 2.  For
+# VT-d, VTD_MODE selects the VT-d mode the guest's IOMMU driver will use:
 #   ss      scalable mode, second-stage translation (the default)
 #   fs      scalable mode with first-stage translation (x-flts=on): the
 #           driver then allocates first-stage domains, as on current Intel
@@ -21,7 +26,7 @@
 # device-TLB tag.
 #
 # GUEST_DEVICES lists the DMA devices for the VFIO selftests, behind the
-# emulated VT-d (default "edu edu igb"): QEMU's edu (PCI 1234:11e8), and igb
+# emulated IOMMU (default "edu edu igb"): QEMU's edu (PCI 1234:11e8), and igb
 # (an 82576, 8086:10c9, which the upstream VFIO selftest igb driver runs in
 # loopback).  guest/init binds them to vfio-pci.
 #
@@ -34,30 +39,10 @@ kernel=$1 initrd=$2 out=$3 extra=$4
 shift 4
 
 qdir=$("$TESTBED/fetch-qemu.sh") || die "no QEMU 10"
-qemu=$qdir/usr/bin/qemu-system-x86_64
 # Its own firmware and modules, never the system QEMU's.
 export QEMU_MODULE_DIR=$qdir/usr/lib/x86_64-linux-gnu/qemu
 qargs=(-L "$qdir/usr/share/qemu" -L /usr/share/seabios)
-
-# The property names are probed: a QEMU that renamed them (QEMU 11 calls
-# them scalable-mode and fsts) must fail here, not boot another mode.
-props=$("$qemu" "${qargs[@]}" -device intel-iommu,help 2>&1) ||
-	die "$qemu cannot list intel-iommu's properties: $props"
-for p in x-scalable-mode x-flts caching-mode; do
-	grep -qE "^ *$p=" <<<"$props" ||
-		die "$($qemu --version | head -n1): intel-iommu has no '$p' property; update qemu.sh for this QEMU"
-done
-
-mode=${VTD_MODE:-ss} cm=${VTD_CM:-on}
-case $mode in
-ss)	iommu="x-scalable-mode=on" ;;
-fs)	iommu="x-scalable-mode=on,x-flts=on" ;;
-legacy)	iommu="x-scalable-mode=off" ;;
-*)	die "unknown VTD_MODE '$mode' (ss, fs or legacy)" ;;
-esac
-case $cm in on|off) ;; *) die "VTD_CM is on or off, not '$cm'" ;; esac
-ats=${VTD_ATS:-off}
-case $ats in on|off) ;; *) die "VTD_ATS is on or off, not '$ats'" ;; esac
+iommu_kind=${GUEST_IOMMU:-vtd}
 
 devices=()
 for d in ${GUEST_DEVICES:-edu edu igb}; do
@@ -67,47 +52,94 @@ for d in ${GUEST_DEVICES:-edu edu igb}; do
 	esac
 done
 
-# /dev/kvm may exist without running guests: probe with the real kernel.
-accel=${QEMU_ACCEL:-}
-if [ -z "$accel" ]; then
-	accel=tcg
-	if [ -w /dev/kvm ] &&
-	   timeout 10 "$qemu" "${qargs[@]}" -accel kvm -M q35 -m 256 -nodefaults \
-		-display none -no-reboot -serial stdio -kernel "$kernel" \
-		-append "console=ttyS0 panic=-1" 2>/dev/null |
-	   grep -q -m1 'Linux version'; then
-		accel=kvm
-	fi
-fi
+# Either guest: a lockup or a task blocked for 2 minutes panics, and the
+# panic prints the whole kernel log (the guest configs).  The thresholds
+# leave TCG room: a soft lockup is 60 s without scheduling, a hard one 30 s
+# without timer interrupts.
+panic_args="panic=-1 oops=panic watchdog_thresh=30 softlockup_panic=1"
+panic_args+=" nmi_watchdog=panic hung_task_panic=1 panic_console_replay=1"
 
-cmdline="console=ttyS0 intel_iommu=on,sm_on iommu.strict=1 panic=-1 oops=panic"
-cmdline+=" kunit.stats_enabled=0 vtd_mode=$mode $extra"
-# A lockup or a task blocked for 2 minutes panics, and the panic prints the
-# whole kernel log (x86_64-guest.config).  The thresholds leave TCG room:
-# a soft lockup is 60 s without scheduling, a hard one 30 s without timer
-# interrupts.
-cmdline+=" watchdog_thresh=30 softlockup_panic=1 nmi_watchdog=panic"
-cmdline+=" hung_task_panic=1 panic_console_replay=1"
-# Under TCG on a loaded host the IO-APIC timer check can miss its window
-# and panic ("timer doesn't work through Interrupt-remapped IO-APIC"):
-# QEMU's timer works, so skip the check.
-cmdline+=" no_timer_check"
-if [ "$ats" = on ]; then
-	iommu+=",device-iotlb=on"
-	devices+=(-device pcie-root-port,id=rp-ats,chassis=9,slot=9
-		  -device virtio-rng-pci,bus=rp-ats,ats=on,disable-legacy=on)
-	cmdline+=" trace_event=intel_iommu:cache_tag_assign vtd_ats=on"
-fi
-cpu=()
-[ -n "${VTD_CPU:-}" ] && cpu=(-cpu "$VTD_CPU")
-args=("${qargs[@]}" -machine q35,kernel-irqchip=split -accel "$accel" -m 2G -smp 2
-      "${cpu[@]}" -nodefaults -display none -no-reboot -serial stdio
-      -device "intel-iommu,intremap=on,caching-mode=$cm,$iommu"
-      "${devices[@]}"
-      -kernel "$kernel" -initrd "$initrd" -append "$cmdline" "$@")
-log "qemu ($accel, VT-d $mode, caching mode $cm, device-TLB $ats, cpu ${VTD_CPU:-default}): $(basename "$kernel") $extra; log: $out"
+case $iommu_kind in
+vtd)
+	qemu=$qdir/usr/bin/qemu-system-x86_64
+	# The property names are probed: a QEMU that renamed them (QEMU 11
+	# calls them scalable-mode and fsts) must fail here, not boot another
+	# mode.
+	props=$("$qemu" "${qargs[@]}" -device intel-iommu,help 2>&1) ||
+		die "$qemu cannot list intel-iommu's properties: $props"
+	for p in x-scalable-mode x-flts caching-mode; do
+		grep -qE "^ *$p=" <<<"$props" ||
+			die "$($qemu --version | head -n1): intel-iommu has no '$p' property; update qemu.sh for this QEMU"
+	done
+
+	mode=${VTD_MODE:-ss} cm=${VTD_CM:-on}
+	case $mode in
+	ss)	iommu="x-scalable-mode=on" ;;
+	fs)	iommu="x-scalable-mode=on,x-flts=on" ;;
+	legacy)	iommu="x-scalable-mode=off" ;;
+	*)	die "unknown VTD_MODE '$mode' (ss, fs or legacy)" ;;
+	esac
+	case $cm in on|off) ;; *) die "VTD_CM is on or off, not '$cm'" ;; esac
+	ats=${VTD_ATS:-off}
+	case $ats in on|off) ;; *) die "VTD_ATS is on or off, not '$ats'" ;; esac
+
+	# /dev/kvm may exist without running guests: probe with the real
+	# kernel.
+	accel=${QEMU_ACCEL:-}
+	if [ -z "$accel" ]; then
+		accel=tcg
+		if [ -w /dev/kvm ] &&
+		   timeout 10 "$qemu" "${qargs[@]}" -accel kvm -M q35 -m 256 -nodefaults \
+			-display none -no-reboot -serial stdio -kernel "$kernel" \
+			-append "console=ttyS0 panic=-1" 2>/dev/null |
+		   grep -q -m1 'Linux version'; then
+			accel=kvm
+		fi
+	fi
+
+	cmdline="console=ttyS0 intel_iommu=on,sm_on iommu.strict=1"
+	cmdline+=" kunit.stats_enabled=0 vtd_mode=$mode $extra $panic_args"
+	# Under TCG on a loaded host the IO-APIC timer check can miss its
+	# window and panic ("timer doesn't work through Interrupt-remapped
+	# IO-APIC"): QEMU's timer works, so skip the check.
+	cmdline+=" no_timer_check"
+	if [ "$ats" = on ]; then
+		iommu+=",device-iotlb=on"
+		devices+=(-device pcie-root-port,id=rp-ats,chassis=9,slot=9
+			  -device virtio-rng-pci,bus=rp-ats,ats=on,disable-legacy=on)
+		cmdline+=" trace_event=intel_iommu:cache_tag_assign vtd_ats=on"
+	fi
+	cpu=()
+	[ -n "${VTD_CPU:-}" ] && cpu=(-cpu "$VTD_CPU")
+	args=("${qargs[@]}" -machine q35,kernel-irqchip=split -accel "$accel" -m 2G -smp 2
+	      "${cpu[@]}" -nodefaults -display none -no-reboot -serial stdio
+	      -device "intel-iommu,intremap=on,caching-mode=$cm,$iommu"
+	      "${devices[@]}"
+	      -kernel "$kernel" -initrd "$initrd" -append "$cmdline" "$@")
+	what="$accel, VT-d $mode, caching mode $cm, device-TLB $ats, cpu ${VTD_CPU:-default}"
+	env="accel=$accel vtd_mode=$mode caching_mode=$cm device_iotlb=$ats cpu=${VTD_CPU:-default}"
+	;;
+smmuv3)
+	qemu=$qdir/usr/bin/qemu-system-aarch64
+	# virt's SMMUv3 sits in front of its PCIe root bus, where the
+	# devices go; GICv3 for an ITS (MSIs that iommufd counts as
+	# isolated); TCG only (no arm64 KVM on this host).  guest-check.sh
+	# checks the stages the guest's driver found (its features line).
+	cmdline="console=ttyAMA0 iommu.strict=1 kunit.stats_enabled=0"
+	cmdline+=" $extra $panic_args"
+	args=("${qargs[@]}" -machine virt,gic-version=3,iommu=smmuv3 -accel tcg
+	      -cpu max,pauth-impdef=on -m 2G -smp 2
+	      -nodefaults -display none -no-reboot -serial stdio
+	      "${devices[@]}"
+	      -kernel "$kernel" -initrd "$initrd" -append "$cmdline" "$@")
+	what="tcg, SMMUv3"
+	env="accel=tcg iommu=smmuv3"
+	;;
+*)	die "GUEST_IOMMU is vtd or smmuv3, not '$iommu_kind'" ;;
+esac
+log "qemu ($what): $(basename "$kernel") $extra; log: $out"
 echo "$qemu ${args[*]}" > "$out.cmd"
-echo "accel=$accel vtd_mode=$mode caching_mode=$cm device_iotlb=$ats cpu=${VTD_CPU:-default} qemu=$("$qemu" --version | head -n1)" > "$out.env"
+echo "$env qemu=$("$qemu" --version | head -n1)" > "$out.env"
 # A guest that outlives TIMEOUT is asked, through QEMU's monitor, what
 # its vCPUs run (qemu-hang.py, into $out.hang) before QEMU is killed: a
 # guest kernel stuck with interrupts off prints nothing more, and its

@@ -15,7 +15,8 @@
 #   - guest-check.sh fails a log in which a required KUnit suite did not
 #     run or lost cases, a test program skipped as a whole, skipped
 #     every case, was not run or left no output, a known failure passed, the innocent device lost a copy, or
-#     the kernel logged a DMAR fault or a WARNING;
+#     the kernel logged a DMAR fault, an SMMUv3 event or a WARNING, or an
+#     SMMUv3 guest's SMMU lacks a stage;
 #   - demo-table.py fails a demo in which the series lost a copy in a
 #     mode where it must be hitless, a stock run lost nothing, or the
 #     statistics are missing;
@@ -204,6 +205,29 @@ guest_case fail "a known failure that passes" \
 guest_case 0 "a known failure that fails is excused" \
 	'/^==== END prog/s/rc=0/rc=1/;s/^ok 2 second$/not ok 2 iommufd_ioas.no_domain.dmabuf_simple/'
 
+# guest-check.sh on an arm64 guest's log: SMMUv3's suite required, the
+# stage the driver found, SMMUv3 events.
+smmu_log() {	# FEATURES
+	good_log | sed "s/^    # Subtest: intel-iommu-entry$/    # Subtest: arm-smmu-v3-kunit-test/
+		s/^ok 1 intel-iommu-entry$/ok 1 arm-smmu-v3-kunit-test/
+		s/DMAR: IOMMU enabled/arm-smmu-v3 9050000.smmuv3: oas 44-bit (features 0x$1)/"
+}
+smmu_case() {	# WANT NAME MODE FEATURES SED-SCRIPT
+	smmu_log "$4" | sed "$5" > "$work/guest-selftest.log"
+	expect "$1" "guest-check (SMMUv3): $2" \
+		env REQUIRED_KUNIT="arm-smmu-v3-kunit-test:48 iommu-entry-sync:23" \
+		"$TESTBED/guest-check.sh" "$work/guest-selftest.log" "$work/guest.tap" "$3" \
+		"prog,vfio_iommufd_replace_test@edu:--seconds=5"
+}
+smmu_case 0 "a good log passes" smmuv3 0108860f ''
+smmu_case fail "an SMMU without stage 2" smmuv3 0100020f ''
+smmu_case fail "an SMMU without stage 1" smmuv3 0100040f ''
+smmu_case fail "no features line from the SMMU driver" smmuv3 0108860f '/features 0x/d'
+smmu_case fail "an SMMUv3 event in the kernel log" smmuv3 0108860f \
+	'/features 0x/a [    2.0] arm-smmu-v3 9050000.smmuv3: event 0x10 received:'
+smmu_case fail "SMMUv3's suite short of the series' cases" smmuv3 0108860f \
+	's/^    1\.\.48$/    1..25/;/^    ok \(2[6-9]\|3[0-9]\|4[0-8]\) /d'
+
 # tap.py judge, which check.sh runs on every stage's TAP file.
 tap_case() {	# WANT NAME CONTENT
 	printf '%b' "$3" > "$work/case.tap"
@@ -287,6 +311,21 @@ demo_case fail "a driver-time histogram short of its calls" 5 0 " via_tmp_did=0 
 	"calls=1000 bucket_ns=1000 hist=20000:990"
 demo_case fail "an empty driver-time histogram" 5 0 " via_tmp_did=0 tmp_did_missing=0" \
 	"calls=0 bucket_ns=1000 hist="
+# An SMMUv3 row: command batches and CMD_SYNCs instead of qi-stats.
+smmu_demo_case() {	# WANT NAME STOCK-LOST PATCHED-LOST PATCHED-EVENT
+	rm -rf "$work/demo"
+	mkdir -p "$work/demo"
+	demo_log stock "$3" none | sed 's/^==== END vfio/# cmdq-stats: batches=4000 syncs=4000\n&/' \
+		> "$work/demo/demo-smmuv3-s1-stock-1.log"
+	demo_log patched "$4" none | sed 's/^==== END vfio/# cmdq-stats: batches=3000 syncs=3000\n&/' |
+		sed "/^==== BEGIN dmesg/a $5" > "$work/demo/demo-smmuv3-s1-patched-1.log"
+	expect "$1" "demo-table (SMMUv3): $2" python3 "$TESTBED/demo-table.py" "$work/demo" \
+		1 20 smmuv3-s1 edu "stock patched" smmuv3-s1 1800 "selftest"
+}
+smmu_demo_case 0 "stock losing, the series not, passes" 5 0 "[ 1.0] booted"
+smmu_demo_case fail "the series losing a copy" 5 1 "[ 1.0] booted"
+smmu_demo_case fail "an SMMUv3 event in the series' log" 5 0 \
+	"[ 1.0] arm-smmu-v3 9050000.smmuv3: event 0x10 received:"
 
 # check-known-failures.sh: every excused case must fail on the stock kernel.
 kf_log() {	# the stock boot's log, with CASE passing if given

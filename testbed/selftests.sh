@@ -3,20 +3,33 @@
 #
 # Build the guest's test programs, statically linked, from a kernel tree:
 #
-#   selftests.sh TREE KOUT DEST
+#   selftests.sh TREE KOUT DEST [ARCH]
 #
 # KOUT is the kernel build directory (for the uapi headers); DEST receives
-# the programs.
+# the programs; ARCH is the guest's, x86_64 (the default) or arm64
+# (cross-built, against fetch-arm64.sh's libuuid; no iommufd program: its
+# mock driver is not in the arm64 guest kernel).
 . "$(dirname "$0")/lib.sh"
 
-src=$1 kout=$2 dest=$3
+src=$1 kout=$2 dest=$3 arch=${4:-x86_64}
 # The selftest makefiles do not track the headers their objects include,
 # so a program could link objects built against an older tree: always
 # build from scratch (ccache makes that cheap).
 rm -rf "$dest"
 mkdir -p "$dest"
-make -s -C "$src" O="$kout" ARCH=x86_64 headers >/dev/null
+make -s -C "$src" O="$kout" ARCH="$arch" headers >/dev/null
 hdr="-isystem $kout/usr/include"
+ldflags=-static
+case $arch in
+x86_64)	cc=gcc mkarch=() ;;
+arm64)	cc=aarch64-linux-gnu-gcc
+	mkarch=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	sysroot=$("$TESTBED/fetch-arm64.sh") || die "no arm64 libuuid"
+	hdr+=" -isystem $sysroot/usr/include"
+	ldflags+=" -L$sysroot/usr/lib/aarch64-linux-gnu"
+	;;
+*)	die "selftests.sh: no guest for $arch" ;;
+esac
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
 
 build() {
@@ -24,13 +37,17 @@ build() {
 	shift
 	mkdir -p "$dest/.build/$dir"
 	make -s -C "$src/tools/testing/selftests/$dir" OUTPUT="$dest/.build/$dir" \
-		CC="ccache gcc" KHDR_INCLUDES="$hdr" USERLDFLAGS=-static "$@" >&2
+		"${mkarch[@]}" CC="ccache $cc" KHDR_INCLUDES="$hdr" \
+		USERLDFLAGS="$ldflags" "$@" >&2
 }
 
-build iommu
-# iommufd only: iommufd_fail_nth (the mock driver's fault injection) does
-# not reach the VT-d code this project changes, and takes long under TCG.
-cp "$dest/.build/iommu/iommufd" "$dest/"
+if [ "$arch" = x86_64 ]; then
+	build iommu
+	# iommufd only: iommufd_fail_nth (the mock driver's fault
+	# injection) does not reach the IOMMU drivers this project changes,
+	# and takes long under TCG.
+	cp "$dest/.build/iommu/iommufd" "$dest/"
+fi
 # The VFIO selftests that drive the guest's edu device.  The replace test
 # and the edu driver are added by the series: a tree without them (the
 # stock base) just does not provide the program.
@@ -40,5 +57,5 @@ for t in vfio_pci_driver_test vfio_iommufd_replace_test; do
 		cp "$dest/.build/vfio/$t" "$dest/"
 	fi
 done
-cp "$TESTBED/guest/dmar-info" "$dest/"
+if [ "$arch" = x86_64 ]; then cp "$TESTBED/guest/dmar-info" "$dest/"; fi
 log "test programs in $dest: $(cd "$dest" && ls | tr '\n' ' ')"

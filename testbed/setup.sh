@@ -9,7 +9,7 @@ tap_start setup
 
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
       rsync kmod dwarves ccache python3 python3-ply python3-git
-      gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-riscv64-linux-gnu qemu-system-x86 qemu-system-arm ipxe-qemu
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-i686-linux-gnu gcc-riscv64-linux-gnu qemu-system-x86 qemu-system-arm ipxe-qemu
       busybox-static libcap-dev uuid-dev file debian-archive-keyring)
 # The packages of the list that are not installed.
 missing_pkgs() {

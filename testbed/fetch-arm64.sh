@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What the arm64 guest's userspace is built from: Debian bookworm's static
+# busybox for arm64 (the initramfs's shell and tools) and libuuid's
+# static library and header for arm64 (the VFIO selftests link it), as
+# pinned .debs fetched with a private apt list (arm64 added to its
+# architectures only), checked and unpacked, never installed.
+#
+# Prints the directory: DIR/bin/busybox, DIR/usr/include,
+# DIR/usr/lib/aarch64-linux-gnu.
+. "$(dirname "$0")/lib.sh"
+
+declare -A PKG_VERSION=(
+	[busybox-static]=1:1.35.0-4+deb12u1+b1
+	[uuid-dev]=2.38.1-5+deb12u3
+)
+declare -A PKG_SHA256=(
+	[busybox-static]=732c9135564fc71337e0e05fb4da4d11e6c28c1834bce3e405e575afef2a52f5
+	[uuid-dev]=681d5cb85435b9c9e5b7798d86b508ba930e3cbc599bd550446ba12780e4f3e6
+)
+
+key=$(for p in "${!PKG_SHA256[@]}"; do echo "$p ${PKG_VERSION[$p]} ${PKG_SHA256[$p]}"; done |
+	LC_ALL=C sort | sha256sum | cut -c1-12)
+dest=$CACHE/arm64-$key
+if [ -x "$dest/root/bin/busybox" ] && [ -f "$dest/root/usr/lib/aarch64-linux-gnu/libuuid.a" ]; then
+	echo "$dest/root"
+	exit 0
+fi
+
+mkdir -p "$dest/debs"
+missing=()
+for p in "${!PKG_SHA256[@]}"; do
+	ls "$dest/debs/${p}_"*_arm64.deb >/dev/null 2>&1 || missing+=("$p:arm64=${PKG_VERSION[$p]}")
+done
+if ((${#missing[@]})); then
+	private_apt "$dest/apt" bookworm >&2
+	APTOPTS+=(-o APT::Architectures::=amd64 -o APT::Architectures::=arm64)
+	apt-get "${APTOPTS[@]}" -qq update >&2 || die "apt-get update (arm64) on the private list failed"
+	log "downloading ${missing[*]}"
+	(cd "$dest/debs" && apt-get "${APTOPTS[@]}" -qq download "${missing[@]}") >&2 ||
+		die "${missing[*]}: not in bookworm any more; update the pins in $0"
+fi
+rm -rf "$dest/root.tmp"
+mkdir -p "$dest/root.tmp"
+for p in "${!PKG_SHA256[@]}"; do
+	deb=$(ls "$dest/debs/${p}_"*_arm64.deb | head -n1)
+	[ "$(dpkg-deb -f "$deb" Version)" = "${PKG_VERSION[$p]}" ] ||
+		die "$deb is not version ${PKG_VERSION[$p]}"
+	sum=$(sha256sum "$deb" | cut -d' ' -f1)
+	[ "$sum" = "${PKG_SHA256[$p]}" ] || die "checksum mismatch for $deb: got $sum"
+	dpkg-deb -x "$deb" "$dest/root.tmp"
+done
+file -L "$dest/root.tmp/bin/busybox" | grep -q 'ARM aarch64.*statically linked' ||
+	die "$dest/root.tmp/bin/busybox is no static arm64 program"
+mv "$dest/root.tmp" "$dest/root"
+log "arm64 busybox and libuuid unpacked in $dest/root"
+echo "$dest/root"
