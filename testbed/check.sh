@@ -20,12 +20,13 @@ stages=(
 	"setup|setup.sh"
 	"selftest|selftest.sh"
 	"tree|tree.sh"
-	"bisect|lint.sh bisect|background"
+	"bisect|lint.sh bisect|idle"
 	"check-export|check-export.sh"
 	"checkpatch|lint.sh checkpatch"
 	"cross|lint.sh cross"
 	"kunit-uml|kunit.sh uml"
 	"mutants|mutants.sh"
+	"guest-arm64-kernel|guest-test.sh arm64 --kernel-only|background"
 	"differential|bench.sh differential"
 	"kunit-arm64|kunit.sh arm64|background"
 	"kunit-x86_64|kunit.sh x86_64|background"
@@ -45,7 +46,11 @@ fi
 # A "background" stage starts with the next foreground stage and runs
 # beside the rest at the lowest CPU priority, on what the others leave
 # idle: checkpatch and the tree's git are single-threaded, and the guest
-# stage's TCG boots keep one of the two cores busy for many minutes.
+# stage's TCG boots keep one of the two cores busy for many minutes.  An
+# "idle" one runs in the background too, as SCHED_IDLE: below the
+# background ones.  bisect is one, so that the arm64 guest's kernel,
+# built in the background beside the x86_64 guest's boots, gets the idle
+# core first: the arm64 guest stage waits for it.
 # Such a stage must read nothing that a stage running beside it writes:
 # bisect has its own tree (from the cached base and patches/); the KUnit
 # builds read build/linux, so they start after mutants, which edits it.
@@ -124,10 +129,14 @@ for s in "${stages[@]}"; do
 	t0=$(date +%s) ran=$((ran + 1))
 	tap=$BUILD/results/$name.tap stagelog=$BUILD/results/$name.log
 	rm -f "$tap" "$stagelog.rc"
-	if [ "$mode" = background ]; then
+	if [ "$mode" = background ] || [ "$mode" = idle ]; then
 		log "[$name] $cmd: in the background, at the lowest priority; its output in $stagelog"
 		(
 			renice -n 19 -p "$BASHPID" >/dev/null
+			if [ "$mode" = idle ]; then
+				chrt --idle -p 0 "$BASHPID" >/dev/null ||
+					log "[$name] chrt --idle failed: nice 19 only"
+			fi
 			rc=0
 			run_stage "$name" "$cmd" > "$stagelog" 2>&1 || rc=$?
 			echo "$rc" > "$stagelog.rc"

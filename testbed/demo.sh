@@ -35,8 +35,8 @@
 #   DEMO_TABLE_ONLY 1: only make the table from the logs of the last demo
 #
 # Both kernels are built from the same fragments (x86_64-guest.config and
-# x86_64-demo.config, or arm64-guest.config; the series' KUnit suites are
-# left out of both), the x86_64 ones without
+# x86_64-demo.config, or arm64-guest.config and arm64-demo.config; the
+# series' KUnit suites are left out of both), the x86_64 ones without
 # CONFIG_INTEL_IOMMU_DEBUGFS: its fault dump reads live entries unsafely in
 # 7.3 and can panic the stock kernel on a fault during a replace (fixed by
 # the series' first VT-d patch).  guest/init counts each test's invalidation
@@ -91,7 +91,7 @@ declare -A kimg initrd
 for a in $archs; do
 	case $a in
 	x86_64)	frags=$(kernel_frags x86_64 base),x86_64-demo.config sfx= image=x86/boot/bzImage ;;
-	arm64)	frags=$(kernel_frags arm64-guest base) sfx=-arm64 image=arm64/boot/Image ;;
+	arm64)	frags=$(kernel_frags arm64-guest base),arm64-demo.config sfx=-arm64 image=arm64/boot/Image ;;
 	esac
 	for k in $kernels; do
 		case $k in

@@ -5,8 +5,10 @@
 # under QEMU 10's emulated IOMMU once per guest configuration and judge
 # what each boot printed.
 #
-#   guest-test.sh [ARCH] [TESTS]
+#   guest-test.sh [ARCH] [--kernel-only] [TESTS]
 #
+# --kernel-only builds the guest kernel and stops (check.sh starts the
+# arm64 one in the background, beside the x86_64 guest's boots).
 # ARCH x86_64 (the default) boots under VT-d, arm64 under SMMUv3.
 # GUEST_MODES lists the guest configurations to boot: for x86_64 a VT-d
 # mode (ss, fs, legacy) with options (-nocm, -nocx16, -ats; see
@@ -35,8 +37,9 @@
 # guest-stock.tap), each named after its guest configuration.
 . "$(dirname "$0")/lib.sh"
 
-arch=x86_64
+arch=x86_64 kernel_only=0
 case ${1:-} in x86_64|arm64) arch=$1; shift ;; esac
+[ "${1:-}" = --kernel-only ] && { kernel_only=1; shift; }
 seconds=${REPLACE_SECONDS:-5}
 replace="vfio_iommufd_replace_test@edu+edu2:--seconds=$seconds"
 replace+=",vfio_iommufd_replace_test@igb:--seconds=$seconds"
@@ -83,6 +86,19 @@ if [ "${DEBUG:-0}" = 1 ]; then
 	name+=-debug tap+=-debug
 	frags+=,x86_64-debug.config
 	extra="kmemleak=scan"
+fi
+if ((kernel_only)); then
+	# check.sh's guest-ARCH-kernel stage: the kernel alone, in the
+	# background (kbuild.sh's lock makes the guest stage wait for it).
+	tap_start "$tap-kernel"
+	if stage "build the $name kernel ($frags) from $src" "$TESTBED/kbuild.sh" \
+		"$arch" "$src" "$BUILD/out/$name" "$frags" -s; then
+		ok "the $name guest kernel builds ($frags)"
+	else
+		nok "the $name guest kernel builds ($frags)"
+	fi
+	tap_end
+	exit
 fi
 tap_start "$tap"
 if [ "$arch" = arm64 ]; then

@@ -32,6 +32,12 @@ export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1 KBUILD_BUILD_TIMESTAMP="2026-01-
 export KBUILD_BUILD_USER=testbed KBUILD_BUILD_HOST=testbed
 
 mkdir -p "$out"
+# One build at a time in a build directory: check.sh starts the arm64
+# guest's kernel in the background and its guest stage builds (finishes)
+# it again later; the second waits for the first.  The lock is held to
+# the end, across the exec of make below.
+exec 9> "$out.lock"
+flock 9
 if [ "$frags" = - ]; then
 	[ -f "$out/.config" ] || die "no .config in $out"
 	[ $# -eq 0 ] && exit 0

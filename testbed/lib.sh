@@ -153,8 +153,9 @@ stage() {
 # ARCH, SIDE "base" (the unpatched 7.3) or "series"; the same for both but
 # the series' own options.  x86_64 is the x86_64 guest kernel (guest-test.sh,
 # lint.sh warnings and bisect; demo.sh adds x86_64-demo.config to the
-# base's), arm64-guest the arm64 one (guest-test.sh arm64, demo.sh), arm64
-# the lint kernel (lint.sh).
+# base's), arm64-guest the arm64 one (guest-test.sh arm64, lint.sh
+# warnings; demo.sh adds arm64-demo.config), arm64 the arm64 bisect kernel
+# (lint.sh bisect: tinyconfig and drivers/iommu/'s options).
 kernel_frags() {
 	case $1-$2 in
 	x86_64-base)	echo x86_64-guest.config ;;

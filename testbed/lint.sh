@@ -94,20 +94,21 @@ checkpatch)
 warnings)
 	[ -d "$TREE" ] || die "no kernel tree: run 'make tree'"
 	# Each kernel is configured by kernel_frags alone, so the verdict
-	# does not depend on which stages ran before.  The x86_64 ones are
-	# the guest kernels' build directories (guest-test.sh builds the
-	# series' in build/out/x86_64, STOCK=1 the base's), shared to save
-	# their configuration and build; arm64 has its own.
+	# does not depend on which stages ran before.  They are the guest
+	# kernels' build directories (guest-test.sh [arm64] builds the
+	# series' in build/out/x86_64 and build/out/arm64, STOCK=1 the
+	# base's), shared to save their configuration and build.
 	base_src=$CACHE/base/linux-source
 	sparse=$("$TESTBED/fetch-sparse.sh") || die "no usable sparse"
 	for arch in x86_64 arm64; do
 		for side in base series; do
-			f=$(kernel_frags $arch $side) src=$TREE
+			k=$arch
+			[ $arch = arm64 ] && k=arm64-guest
+			f=$(kernel_frags $k $side) src=$TREE
 			[ $side = base ] && src=$base_src
-			case $arch-$side in
-			x86_64-base)   o=$BUILD/out/base-x86_64 ;;
-			x86_64-series) o=$BUILD/out/x86_64 ;;
-			arm64-*)       o=$BUILD/out/lint-$side-arm64 ;;
+			case $side in
+			base)	o=$BUILD/out/base-$arch ;;
+			series)	o=$BUILD/out/$arch ;;
 			esac
 			log "$arch $side: sparse + W=1 build of drivers/iommu/ in $o (log: $o.lint.log)"
 			"$TESTBED/kbuild.sh" $arch "$src" "$o" "$f" -s prepare > "$o.lint.log" 2>&1 ||

@@ -279,6 +279,10 @@ expect_out 0 '^check: 3 passed, 0 failed$' \
 	"check.sh: a background stage whose cases passed, beside another" \
 	env -u STAGES -u FULL BUILD="$work/build" \
 	CHECK_STAGE_LIST="good|$work/good.sh|background"$'\n'"good2|$work/good2.sh" "$TESTBED/check.sh"
+expect_out 0 '^check: 3 passed, 0 failed$' \
+	"check.sh: an idle (SCHED_IDLE) stage whose cases passed, beside another" \
+	env -u STAGES -u FULL BUILD="$work/build" \
+	CHECK_STAGE_LIST="good|$work/good.sh|idle"$'\n'"good2|$work/good2.sh" "$TESTBED/check.sh"
 expect_out fail '^  not ok 2 - two$' "check.sh: a background stage's failed case fails the run" \
 	env -u STAGES -u FULL BUILD="$work/build" \
 	CHECK_STAGE_LIST="failed|$work/failed.sh|background"$'\n'"good|$work/good.sh" "$TESTBED/check.sh"
