@@ -90,7 +90,7 @@ done
 declare -A kimg initrd
 for a in $archs; do
 	case $a in
-	x86_64)	frags=$(kernel_frags x86_64 base),x86_64-demo.config sfx= image=x86/boot/bzImage ;;
+	x86_64)	frags=$(kernel_frags x86_64 base),x86_64-demo.config sfx='' image=x86/boot/bzImage ;;
 	arm64)	frags=$(kernel_frags arm64-guest base),arm64-demo.config sfx=-arm64 image=arm64/boot/Image ;;
 	esac
 	for k in $kernels; do
