@@ -28,29 +28,9 @@ if [ -x "$dest/root/bin/busybox" ] && [ -f "$dest/root/usr/lib/aarch64-linux-gnu
 	exit 0
 fi
 
-mkdir -p "$dest/debs"
-missing=()
-for p in "${!PKG_SHA256[@]}"; do
-	ls "$dest/debs/${p}_"*_arm64.deb >/dev/null 2>&1 || missing+=("$p:arm64=${PKG_VERSION[$p]}")
-done
-if ((${#missing[@]})); then
-	private_apt "$dest/apt" bookworm >&2
-	APTOPTS+=(-o APT::Architectures::=amd64 -o APT::Architectures::=arm64)
-	apt-get "${APTOPTS[@]}" -qq update >&2 || die "apt-get update (arm64) on the private list failed"
-	log "downloading ${missing[*]}"
-	(cd "$dest/debs" && apt-get "${APTOPTS[@]}" -qq download "${missing[@]}") >&2 ||
-		die "${missing[*]}: not in bookworm any more; update the pins in $0"
-fi
-rm -rf "$dest/root.tmp"
-mkdir -p "$dest/root.tmp"
-for p in "${!PKG_SHA256[@]}"; do
-	deb=$(ls "$dest/debs/${p}_"*_arm64.deb | head -n1)
-	[ "$(dpkg-deb -f "$deb" Version)" = "${PKG_VERSION[$p]}" ] ||
-		die "$deb is not version ${PKG_VERSION[$p]}"
-	sum=$(sha256sum "$deb" | cut -d' ' -f1)
-	[ "$sum" = "${PKG_SHA256[$p]}" ] || die "checksum mismatch for $deb: got $sum"
-	dpkg-deb -x "$deb" "$dest/root.tmp"
-done
+specs=()
+for p in "${!PKG_SHA256[@]}"; do specs+=("$p:arm64=${PKG_VERSION[$p]}=${PKG_SHA256[$p]}"); done
+fetch_debs "$dest" bookworm "${specs[@]}"
 file -L "$dest/root.tmp/bin/busybox" | grep -q 'ARM aarch64.*statically linked' ||
 	die "$dest/root.tmp/bin/busybox is no static arm64 program"
 mv "$dest/root.tmp" "$dest/root"

@@ -30,26 +30,9 @@ if [ -x "$dest/root/usr/bin/qemu-system-x86_64" ] && [ -x "$dest/root/usr/bin/qe
 	exit 0
 fi
 
-mkdir -p "$dest/debs"
-missing=()
-for p in "${!QEMU_SHA256[@]}"; do
-	ls "$dest/debs/${p}_"*.deb >/dev/null 2>&1 || missing+=("$p=$QEMU_VERSION")
-done
-if ((${#missing[@]})); then
-	private_apt "$dest/apt" bookworm-backports >&2
-	log "downloading ${missing[*]}"
-	(cd "$dest/debs" && apt-get "${APTOPTS[@]}" -qq download "${missing[@]}") >&2 ||
-		die "QEMU $QEMU_VERSION is not in bookworm-backports any more; update the pin in $0"
-fi
-rm -rf "$dest/root.tmp"
-mkdir -p "$dest/root.tmp"
-for p in "${!QEMU_SHA256[@]}"; do
-	deb=$(ls "$dest/debs/${p}_"*.deb | head -n1)
-	[ "$(dpkg-deb -f "$deb" Version)" = "$QEMU_VERSION" ] || die "$deb is not version $QEMU_VERSION"
-	sum=$(sha256sum "$deb" | cut -d' ' -f1)
-	[ "$sum" = "${QEMU_SHA256[$p]}" ] || die "checksum mismatch for $deb: got $sum"
-	dpkg-deb -x "$deb" "$dest/root.tmp"
-done
+specs=()
+for p in "${!QEMU_SHA256[@]}"; do specs+=("$p=$QEMU_VERSION=${QEMU_SHA256[$p]}"); done
+fetch_debs "$dest" bookworm-backports "${specs[@]}"
 for q in x86_64 aarch64; do
 	"$dest/root.tmp/usr/bin/qemu-system-$q" --version | head -n1 >&2 ||
 		die "the unpacked qemu-system-$q does not run here"

@@ -104,12 +104,11 @@ tap_start "$tap"
 if [ "$arch" = arm64 ]; then
 	# SMMUv3's suite: the series changes how its test file calls the
 	# writer and adds the transitions it makes hitless; it drops no case.
-	suite=arm-smmu-v3-kunit-test
-	tfile=drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c
-	list() { grep -oE '^[[:space:]]*KUNIT_CASE[A-Z_]*\([a-z0-9_]+' "$1" | sed 's/.*(//' | sort; }
-	n_base=$(list "$CACHE/base/linux-source/$tfile" | wc -l)
-	n_file=$(list "$src/$tfile" | wc -l)
-	dropped=$(comm -23 <(list "$CACHE/base/linux-source/$tfile") <(list "$src/$tfile"))
+	suite=$SMMU_KUNIT_SUITE
+	tfile=$SMMU_KUNIT_FILE
+	n_base=$(kunit_cases "$CACHE/base/linux-source/$tfile" | wc -l)
+	n_file=$(kunit_cases "$src/$tfile" | wc -l)
+	dropped=$(comm -23 <(kunit_cases "$CACHE/base/linux-source/$tfile") <(kunit_cases "$src/$tfile"))
 	if ((n_base == 0)); then
 		nok "$suite: no case found in the base's $tfile"
 	elif [ -n "$dropped" ]; then

@@ -108,12 +108,11 @@ fi
 # report the series' file's count, all passed; FULL=1 also runs the suite
 # on the unpatched base (an arm64 kernel build more) to show it passes
 # there.
-suite=arm-smmu-v3-kunit-test
-tfile=drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c
-list() { grep -oE '^[[:space:]]*KUNIT_CASE[A-Z_]*\([a-z0-9_]+' "$1" | sed 's/.*(//' | sort; }
-n_base=$(list "$CACHE/base/linux-source/$tfile" | wc -l)
-n_file=$(list "$dir/$tfile" | wc -l)
-dropped=$(comm -23 <(list "$CACHE/base/linux-source/$tfile") <(list "$dir/$tfile"))
+suite=$SMMU_KUNIT_SUITE
+tfile=$SMMU_KUNIT_FILE
+n_base=$(kunit_cases "$CACHE/base/linux-source/$tfile" | wc -l)
+n_file=$(kunit_cases "$dir/$tfile" | wc -l)
+dropped=$(comm -23 <(kunit_cases "$CACHE/base/linux-source/$tfile") <(kunit_cases "$dir/$tfile"))
 cases() { sed -n "s/.*=* $suite (\([0-9]*\) subtests) =*/\1/p" "$1" | head -n1; }
 passed_line() { grep -c "\[PASSED\] $suite" "$1" || true; }
 n_series=$(cases "$res")

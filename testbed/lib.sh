@@ -138,6 +138,52 @@ private_apt() {
 	apt-get "${APTOPTS[@]}" -qq update || die "apt-get update on the private list failed"
 }
 
+# fetch_debs DEST SUITE SPEC...: the pinned .debs SPEC, each
+# PACKAGE[:ARCH]=VERSION=SHA256 (ARCH for a foreign architecture), from
+# SUITE of the Debian mirror through a private apt list (private_apt) into
+# DEST/debs (those already there are not fetched again), each checked for
+# its version and checksum and unpacked into DEST/root.tmp, made anew.
+# fetch-qemu.sh, fetch-arm64.sh.
+fetch_debs() {
+	local dest=$1 suite=$2 spec pkg ver sum deb missing=() foreign=0
+	shift 2
+	deb_glob() {	# PACKAGE[:ARCH]
+		case $1 in
+		*:*) echo "$dest/debs/${1%%:*}_*_${1#*:}.deb" ;;
+		*) echo "$dest/debs/${1}_*.deb" ;;
+		esac
+	}
+	mkdir -p "$dest/debs"
+	for spec in "$@"; do
+		IFS='=' read -r pkg ver sum <<<"$spec"
+		[[ $pkg == *:* ]] && foreign=1
+		# shellcheck disable=SC2046
+		ls $(deb_glob "$pkg") >/dev/null 2>&1 || missing+=("$pkg=$ver")
+	done
+	if ((${#missing[@]})); then
+		private_apt "$dest/apt" "$suite" >&2
+		if ((foreign)); then
+			APTOPTS+=(-o APT::Architectures::=amd64 -o APT::Architectures::=arm64)
+			apt-get "${APTOPTS[@]}" -qq update >&2 ||
+				die "apt-get update (arm64) on the private list failed"
+		fi
+		log "downloading ${missing[*]}"
+		(cd "$dest/debs" && apt-get "${APTOPTS[@]}" -qq download "${missing[@]}") >&2 ||
+			die "${missing[*]}: not all in $suite any more; update the pins"
+	fi
+	rm -rf "$dest/root.tmp"
+	mkdir -p "$dest/root.tmp"
+	for spec in "$@"; do
+		IFS='=' read -r pkg ver sum <<<"$spec"
+		# shellcheck disable=SC2046
+		deb=$(ls $(deb_glob "$pkg") | head -n1)
+		[ "$(dpkg-deb -f "$deb" Version)" = "$ver" ] || die "$deb is not version $ver"
+		[ "$(sha256sum "$deb" | cut -d' ' -f1)" = "$sum" ] ||
+			die "checksum mismatch for $deb: got $(sha256sum "$deb" | cut -d' ' -f1)"
+		dpkg-deb -x "$deb" "$dest/root.tmp"
+	done
+}
+
 # stage NAME CMD...: run CMD, print its wall time.
 stage() {
 	local name=$1 t0 rc=0
@@ -257,4 +303,13 @@ bisect_reaches() {
 		esac
 	done
 	return 1
+}
+
+# SMMUv3's KUnit suite and its test file (kunit.sh arm64, guest-test.sh
+# arm64), and kunit_cases FILE: the case names a KUnit test file lists,
+# sorted.
+SMMU_KUNIT_SUITE=arm-smmu-v3-kunit-test
+SMMU_KUNIT_FILE=drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c
+kunit_cases() {
+	grep -oE '^[[:space:]]*KUNIT_CASE[A-Z_]*\([a-z0-9_]+' "$1" | sed 's/.*(//' | sort
 }
