@@ -7,7 +7,9 @@
 # cases as TAP to build/results/STAGE.tap, which tap.py counts, and its
 # output goes to build/results/STAGE.log.  Ends with a table of stages,
 # times and cases, the end of each failed stage's output, and the line
-# "N passed, N failed".
+# "N passed, N failed".  The table's cpu column is the CPU time (user +
+# system, seconds) of the stage's processes: on two cores it, not the
+# wall time, is what the stages beside each other add up to.
 #
 #   STAGES="a b"   only these stages (a name that is no stage fails)
 #   FULL=1         the slow extras too (kunit-arm64: kunit.py's own arm64
@@ -75,22 +77,35 @@ mkdir -p "$BUILD/results"
 summary=$BUILD/results/check-summary.txt why=$BUILD/results/check-failures.txt
 : > "$summary"
 : > "$why"
-total_p=0 total_f=0 ran=0
+total_p=0 total_f=0 total_cpu=0 ran=0
 t_all=$(date +%s)
 
-# run_stage NAME CMD: the stage's command, its output to STAGE.log too.
+# run_stage NAME CMD: the stage's command, its output to STAGE.log too;
+# its CPU time to STAGE.log.cpu.  It runs in a subshell of its own, whose
+# waited-for children are the stage's processes: the main shell's would
+# also count a background stage that ends meanwhile.
 run_stage() {
-	# shellcheck disable=SC2086
-	case $2 in
-	/*) $2 ;;			# selftest.sh's stand-in stages
-	*) "$TESTBED"/$2 ;;
-	esac
+	(
+		rc=0
+		# shellcheck disable=SC2086
+		case $2 in
+		/*) $2 || rc=$? ;;		# selftest.sh's stand-in stages
+		*) "$TESTBED"/$2 || rc=$? ;;
+		esac
+		# Fields 16 and 17 of /proc/PID/stat (after the command name):
+		# the CPU time of the waited-for children, in clock ticks.
+		pid=$BASHPID
+		sed 's/^.*) //' "/proc/$pid/stat" |
+			awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) / hz + 0.5 }' \
+			> "$BUILD/results/$1.log.cpu"
+		exit "$rc"
+	)
 }
 
 # judge NAME RC SECONDS: count the stage's TAP file, add its line to the
 # table and, if it failed, the reasons below it.
 judge() {
-	local name=$1 rc=$2 dt=$3 p f
+	local name=$1 rc=$2 dt=$3 p f cpu
 	local tap=$BUILD/results/$name.tap stagelog=$BUILD/results/$name.log
 	# Every stage writes its cases to build/results/STAGE.tap: no file,
 	# no result or no plan (it stopped half-way) is a failure, and so is
@@ -103,7 +118,9 @@ judge() {
 	if ((rc)) && ((f == 0)); then f=1; fi
 	if ((f)) && ((rc == 0)); then rc=1; fi
 	total_p=$((total_p + p)) total_f=$((total_f + f))
-	printf '%-14s %5ss  %4s passed %4s failed%s\n' "$name" "$dt" "$p" "$f" \
+	cpu=$(cat "$stagelog.cpu" 2>/dev/null || echo '?')
+	[ "$cpu" = '?' ] || total_cpu=$((total_cpu + cpu))
+	printf '%-18s %5ss %6ss  %4s passed %4s failed%s\n' "$name" "$dt" "$cpu" "$p" "$f" \
 		"$( ((rc)) && echo '  <== FAILED')" >> "$summary"
 	# Why it failed, for the end of the output (CI often shows only
 	# that): its failed cases, what the judge said, its last lines.
@@ -128,7 +145,7 @@ for s in "${stages[@]}"; do
 	fi
 	t0=$(date +%s) ran=$((ran + 1))
 	tap=$BUILD/results/$name.tap stagelog=$BUILD/results/$name.log
-	rm -f "$tap" "$stagelog.rc"
+	rm -f "$tap" "$stagelog.rc" "$stagelog.cpu"
 	if [ "$mode" = background ] || [ "$mode" = idle ]; then
 		log "[$name] $cmd: in the background, at the lowest priority; its output in $stagelog"
 		(
@@ -166,9 +183,9 @@ for i in "${!bg_names[@]}"; do
 		$((t1 - bg_t0[i])) || true
 done
 echo
-echo "stage          time    results"
+echo "stage               time    cpu  results"
 cat "$summary"
-echo "total $(($(date +%s) - t_all))s"
+echo "total $(($(date +%s) - t_all))s, cpu ${total_cpu}s"
 echo
 if [ -s "$why" ]; then
 	cat "$why"
