@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The demo: domain replace under DMA, stock 7.3 vs the series, in each VT-d
-# mode (an x86_64 guest) and SMMUv3 stage (an arm64 guest), on each DMA
-# device.
+# mode and under the AMD IOMMU (an x86_64 guest) and in each SMMUv3 stage
+# (an arm64 guest), on each DMA device.
 #
 # Builds the unpatched base and the patched kernel with the same guest
 # configuration (for each architecture the modes need), and for both the test programs from the patched tree (the
@@ -17,8 +17,8 @@
 #
 #   DEMO_MODES     guest configurations as in the guest stage (guest_mode_env
 #                  in lib.sh: a VT-d mode ss, fs or legacy with -nocm,
-#                  -nocx16, -ats, or smmuv3-s1, smmuv3-s2; default "ss fs
-#                  legacy ss-nocm fs-nocm smmuv3-s1 smmuv3-s2")
+#                  -nocx16, -ats, amd, or smmuv3-s1, smmuv3-s2; default
+#                  "ss fs legacy ss-nocm fs-nocm amd smmuv3-s1 smmuv3-s2")
 #   DEMO_DEVICES   devices (default "edu igb")
 #   DEMO_SECONDS   run time per device and boot (default 20)
 #   DEMO_RUNS      runs per mode and kernel (default 3)
@@ -61,7 +61,7 @@
 
 seconds=${DEMO_SECONDS:-20}
 runs=${DEMO_RUNS:-3}
-modes=${DEMO_MODES:-ss fs legacy ss-nocm fs-nocm smmuv3-s1 smmuv3-s2}
+modes=${DEMO_MODES:-ss fs legacy ss-nocm fs-nocm amd smmuv3-s1 smmuv3-s2}
 devices=${DEMO_DEVICES:-edu igb}
 kernels=${DEMO_KERNELS:-stock patched}
 hitless=${DEMO_HITLESS:-$modes}
@@ -129,7 +129,7 @@ for r in $(seq 1 "$runs"); do
 			replace+=",vfio_iommufd_replace_test@$d:--seconds=$seconds:-v:$REPLACE_VARIANT"
 		done
 		a=$(guest_arch "$m") tests=${replace#,}
-		if [ "$a" = x86_64 ]; then tests=dmar-info$replace; fi
+		if [ "$GUEST_IOMMU" = vtd ]; then tests=dmar-info$replace; fi
 		for k in $kernels; do
 			n=$((n + 1))
 			out=$results/demo-$m-$k-$r.log

@@ -9,10 +9,11 @@
 #
 # --kernel-only builds the guest kernel and stops (check.sh starts the
 # arm64 one in the background, beside the x86_64 guest's boots).
-# ARCH x86_64 (the default) boots under VT-d, arm64 under SMMUv3.
-# GUEST_MODES lists the guest configurations to boot: for x86_64 a VT-d
-# mode (ss, fs, legacy) with options (-nocm, -nocx16, -ats; see
-# guest_mode_env in lib.sh), default "ss fs legacy-ats ss-nocx16"; for
+# ARCH x86_64 (the default) boots under VT-d or the AMD IOMMU, arm64 under
+# SMMUv3.  GUEST_MODES lists the guest configurations to boot: for x86_64 a
+# VT-d mode (ss, fs, legacy) with options (-nocm, -nocx16, -ats; see
+# guest_mode_env in lib.sh) or amd, default "ss fs legacy-ats ss-nocx16
+# amd" (one kernel has both drivers; each probes its own ACPI table); for
 # arm64 smmuv3, the default (QEMU's SMMUv3 with both stages: the replace
 # test's default variant replaces stage-1 domains, its nest_parent variant
 # stage-2 ones).  The
@@ -69,7 +70,7 @@ full=${1:-dmar-info,iommufd,$edu_driver,$igb_driver,$replace}
 dcase="-r:vfio_pci_driver_test.iommufd"
 short="dmar-info,vfio_pci_driver_test@igb:$dcase.memcpy_success"
 short+=":$dcase.memcpy_from_unmapped_iova:$dcase.memcpy_to_unmapped_iova,$replace"
-modes=${GUEST_MODES:-ss fs legacy-ats ss-nocx16}
+modes=${GUEST_MODES:-ss fs legacy-ats ss-nocx16 amd}
 name=x86_64 tap=guest kfrags=x86_64
 if [ "$arch" = arm64 ]; then
 	modes=${GUEST_MODES:-smmuv3}
@@ -126,7 +127,10 @@ if [ "$arch" = arm64 ]; then
 		ok "$suite: the series' $tfile keeps the base's $n_base cases and adds $((n_file - n_base))"
 	fi
 	export REQUIRED_KUNIT="$suite:$n_file"
-	[ "${STOCK:-0}" = 1 ] || REQUIRED_KUNIT+=" iommu-entry-sync:23"
+	[ "${STOCK:-0}" = 1 ] || REQUIRED_KUNIT+=" $(kunit_required "$src" arm64)"
+elif [ "${STOCK:-0}" != 1 ]; then
+	REQUIRED_KUNIT=$(kunit_required "$src" x86_64)
+	export REQUIRED_KUNIT
 fi
 guest_prepare "$name" "$src" "$frags" "${TESTS_SRC:-$src}" "$arch" ||
 	{ nok "build the $name kernel, test programs and initramfs"; tap_end; exit 1; }
@@ -137,6 +141,8 @@ for m in $modes; do
 	tests=$short
 	((first)) && tests=$full
 	first=0
+	# dmar-info reads VT-d's DMAR table.
+	[ "$GUEST_IOMMU" = vtd ] || tests=${tests#dmar-info,}
 	res=$BUILD/results/guest-$name-$m
 	rm -f "$res.log" "$res.tap"
 	stage "boot $name guest, $m (console: $res.log)" "$TESTBED/qemu.sh" \

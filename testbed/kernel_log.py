@@ -4,11 +4,14 @@
 # guest-check.sh and demo-table.py import it.
 import re
 
-# One line per DMA fault the IOMMU records: VT-d's fault record, or an
-# SMMUv3 event-queue entry (each begins with this line).
+# One line per DMA fault the IOMMU records: VT-d's fault record, an
+# SMMUv3 event-queue entry (each begins with this line), or an AMD IOMMU
+# event-log entry (IO_PAGE_FAULT, ILLEGAL_DEV_TABLE_ENTRY, ...).
 DMAR_FAULT = re.compile(r"DMAR: \[DMA (Read|Write)")
 SMMU_EVENT = re.compile(r"arm-smmu-v3 \S+: event 0x[0-9a-f]+ received")
-IOMMU_FAULT = re.compile(DMAR_FAULT.pattern + "|" + SMMU_EVENT.pattern)
+AMD_EVENT = re.compile(r"Event logged \[")
+IOMMU_FAULT = re.compile(DMAR_FAULT.pattern + "|" + SMMU_EVENT.pattern + "|" +
+                         AMD_EVENT.pattern)
 # The same, and the lines that come with them: VT-d's fault-status line,
 # SMMUv3's decoded event and an event queue that overflowed.
 IOMMU_FAULT_ANY = re.compile(IOMMU_FAULT.pattern + r"|DMAR: DRHD: handling fault|"

@@ -244,9 +244,10 @@ guest_prepare() {
 
 # guest_mode_env NAME: the testbed's name for a guest configuration,
 # BASE[-OPTION...], as qemu.sh's environment.  BASE is the IOMMU and its
-# mode: a VT-d mode (ss, fs or legacy: VTD_MODE, GUEST_IOMMU=vtd) or
+# mode: a VT-d mode (ss, fs or legacy: VTD_MODE, GUEST_IOMMU=vtd),
 # smmuv3 (GUEST_IOMMU=smmuv3, an arm64 guest whose SMMU offers stage 1 and
-# stage 2).  VT-d's options are nocm (caching mode off: VTD_CM), nocx16
+# stage 2) or amd (GUEST_IOMMU=amd, QEMU's amd-iommu, which has one
+# mode: v1 page tables).  VT-d's options are nocm (caching mode off: VTD_CM), nocx16
 # (a vCPU without CMPXCHG16B: VTD_CPU) and ats (an ATS device and the
 # IOMMU's device-TLB support: VTD_ATS).  SMMUv3's are s1 and s2, which
 # only name the domains the demo replaces (REPLACE_VARIANT: the replace
@@ -255,6 +256,11 @@ guest_prepare() {
 guest_mode_env() {
 	local opt
 	VTD_MODE=${1%%-*} VTD_CM=on VTD_CPU= VTD_ATS=off GUEST_IOMMU=vtd REPLACE_VARIANT=default
+	if [ "$1" = amd ]; then
+		GUEST_IOMMU=amd
+		export VTD_MODE GUEST_IOMMU REPLACE_VARIANT
+		return
+	fi
 	if [ "$VTD_MODE" = smmuv3 ]; then
 		GUEST_IOMMU=smmuv3
 		for opt in $(tr '-' ' ' <<<"${1#smmuv3}"); do
@@ -297,7 +303,8 @@ bisect_reaches() {
 	for f in "$@"; do
 		case $f in
 		tools/*|Documentation/*|MAINTAINERS|*/.kunitconfig) ;;
-		drivers/iommu/intel/*.[ch]) [ "$arch" = x86_64 ] && return 0 ;;
+		drivers/iommu/intel/*.[ch]|drivers/iommu/amd/*.[ch])
+			[ "$arch" = x86_64 ] && return 0 ;;
 		drivers/iommu/arm/*.[ch]) [ "$arch" = arm64 ] && return 0 ;;
 		*) return 0 ;;
 		esac
@@ -312,4 +319,22 @@ SMMU_KUNIT_SUITE=arm-smmu-v3-kunit-test
 SMMU_KUNIT_FILE=drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c
 kunit_cases() {
 	grep -oE '^[[:space:]]*KUNIT_CASE[A-Z_]*\([a-z0-9_]+' "$1" | sed 's/.*(//' | sort
+}
+
+# kunit_required SRC ARCH: the series' own KUnit suites that its ARCH guest
+# kernel runs at boot (SMMUv3's aside), SUITE:CASES each, the cases counted
+# in their test files in SRC: guest-check.sh's REQUIRED_KUNIT.
+kunit_required() {
+	local src=$1 out=""
+	case $2 in
+	x86_64)	set -- intel-iommu-entry drivers/iommu/intel/entry_kunit.c \
+		       amd-iommu-dte drivers/iommu/amd/dte_kunit.c ;;
+	*)	set -- ;;
+	esac
+	set -- "$@" iommu-entry-sync drivers/iommu/entry_sync_kunit.c
+	while (($#)); do
+		out+=" $1:$(kunit_cases "$src/$2" | wc -l)"
+		shift 2
+	done
+	echo "${out# }"
 }

@@ -42,7 +42,7 @@ checkpatch)
 		# spdxcheck.py wants Debian's python3 with python3-ply.
 		rc=0
 		out=$(cd "$TREE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
-			--no-signoff --show-types --terse "$TOP/patches/$p" 2>&1) || rc=$?
+			--show-types --terse "$TOP/patches/$p" 2>&1) || rc=$?
 		findings=$(grep -E ': (ERROR|WARNING|CHECK):' <<<"$out" || true)
 		# checkpatch exits 1 for findings.  A failure with no finding, or
 		# any other exit status, is checkpatch itself failing (a perl

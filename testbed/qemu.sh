@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot a kernel under QEMU 10's emulated VT-d (an x86_64 guest, q35) or
-# SMMUv3 (an arm64 guest, virt) and save the console:
+# Boot a kernel under QEMU 10's emulated VT-d or AMD IOMMU (an x86_64
+# guest, q35) or SMMUv3 (an arm64 guest, virt) and save the console:
 #
 #   qemu.sh KERNEL INITRAMFS LOG "EXTRA CMDLINE" [QEMU ARGS...]
 #
-# GUEST_IOMMU is vtd (the default) or smmuv3: the virt machine's SMMUv3,
+# GUEST_IOMMU is vtd (the default), amd (amd-iommu, with pt=off: below) or
+# smmuv3: the virt machine's SMMUv3,
 # which QEMU 10 makes with both translation stages (its "stage" property
 # set to "nested" by the machine, which -global cannot change): iommufd's
 # default paging domains are stage 1, its nest_parent ones stage 2.  For
@@ -135,7 +136,30 @@ smmuv3)
 	what="tcg, SMMUv3"
 	env="accel=tcg iommu=smmuv3"
 	;;
-*)	die "GUEST_IOMMU is vtd or smmuv3, not '$iommu_kind'" ;;
+amd)
+	qemu=$qdir/usr/bin/qemu-system-x86_64
+	# pt=off: with amd-iommu's default pt=on, QEMU 9.2 to 10.0.3 build
+	# the IO-APIC's address space before the regions it aliases, so that
+	# under TCG every IO-APIC interrupt (the UART's among them) is lost
+	# and the guest stalls once its console waits for one (fixed in
+	# 10.0.4 and 10.1, "hw/i386/amd_iommu: Move IOAPIC memory region
+	# initialization to the end"); and up to 10.0.2 the emulated
+	# devices' DMA bypasses the IOMMU altogether.  The guest's driver
+	# leaves interrupt remapping off (q35 has no southbridge at the
+	# IO-APIC's IVRS device ID), so iommufd must be told to accept
+	# devices whose MSIs are not isolated.
+	cmdline="console=ttyS0 iommu.strict=1 kunit.stats_enabled=0"
+	cmdline+=" iommufd.allow_unsafe_interrupts=1 no_timer_check iommu_hw=amd"
+	cmdline+=" $extra $panic_args"
+	args=("${qargs[@]}" -machine q35 -accel tcg -m 2G -smp 2
+	      -nodefaults -display none -no-reboot -serial stdio
+	      -device amd-iommu,pt=off
+	      "${devices[@]}"
+	      -kernel "$kernel" -initrd "$initrd" -append "$cmdline" "$@")
+	what="tcg, AMD IOMMU"
+	env="accel=tcg iommu=amd"
+	;;
+*)	die "GUEST_IOMMU is vtd, amd or smmuv3, not '$iommu_kind'" ;;
 esac
 log "qemu ($what): $(basename "$kernel") $extra; log: $out"
 echo "$qemu ${args[*]}" > "$out.cmd"

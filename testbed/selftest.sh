@@ -205,6 +205,24 @@ guest_case fail "a known failure that passes" \
 guest_case 0 "a known failure that fails is excused" \
 	'/^==== END prog/s/rc=0/rc=1/;s/^ok 2 second$/not ok 2 iommufd_ioas.no_domain.dmabuf_simple/'
 
+# guest-check.sh on a log of the AMD IOMMU guest: its DTE suite required,
+# its event-log entries.
+amd_case() {	# WANT NAME SED-SCRIPT
+	good_log | sed 's/^1\.\.2$/1..3/;s/DMAR: IOMMU enabled/AMD-Vi: Interrupt remapping not enabled/' |
+		awk -v s="$(suite amd-iommu-dte 8)" '{ print } /^ok 1 iommu-entry-sync$/ { print s }' |
+		sed "$3" > "$work/guest-selftest.log"
+	expect "$1" "guest-check (AMD): $2" \
+		env REQUIRED_KUNIT="intel-iommu-entry:48 amd-iommu-dte:8 iommu-entry-sync:23" \
+		"$TESTBED/guest-check.sh" "$work/guest-selftest.log" "$work/guest.tap" amd \
+		"prog,vfio_iommufd_replace_test@edu:--seconds=5"
+}
+amd_case 0 "a good log passes" ''
+amd_case fail "an IO_PAGE_FAULT in the kernel log" \
+	'/AMD-Vi: Interrupt remapping/a [    2.0] vfio-pci 0000:00:01.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x0002 address=0x1000 flags=0x0020]'
+amd_case fail "an ILLEGAL_DEV_TABLE_ENTRY in the kernel log" \
+	'/AMD-Vi: Interrupt remapping/a [    2.0] vfio-pci 0000:00:01.0: AMD-Vi: Event logged [ILLEGAL_DEV_TABLE_ENTRY device=0000:00:01.0 pasid=0x00000 address=0x0 flags=0x0000]'
+amd_case fail "the DTE suite short of its cases" 's/^    1\.\.8$/    1..7/;/^    ok 8 case8$/d'
+
 # guest-check.sh on an arm64 guest's log: SMMUv3's suite required, the
 # stage the driver found, SMMUv3 events.
 smmu_log() {	# FEATURES

@@ -27,8 +27,10 @@
  * @ENTRY_SYNC_HITLESS: one quantum carried the change; the hardware saw the
  *	old or the new entry at every moment, never a mix or a non-valid
  *	entry.
- * @ENTRY_SYNC_DISRUPTIVE: the entry was made non-valid, filled, then made
- *	valid again; the hardware may have seen it non-valid in between.
+ * @ENTRY_SYNC_DISRUPTIVE: the entry was made to block DMA (non-valid, or
+ *	the format's blocking value: see &entry_sync_ops64.get_blocking),
+ *	filled, then given its final valid quantum; DMA that the hardware
+ *	translated in between was refused.
  * @ENTRY_SYNC_INVALID: the writer cannot run (a format outside the limits,
  *	or a 128-bit writer without a 128-bit atomic store) and stored
  *	nothing, or the 128-bit writer found a quantum changed by someone else
@@ -92,8 +94,9 @@ struct entry_sync_writer64;
 /**
  * struct entry_sync_ops64 - an entry format made of 64-bit quanta
  * @num_quanta: the number of 64-bit quanta in an entry
- * @valid_quantum: the index of the quantum holding the valid bit.  An entry
- *	whose valid quantum is all zeroes must be non-valid.
+ * @valid_quantum: the index of the quantum holding the valid bit.  Unless
+ *	@get_blocking says otherwise, an entry whose valid quantum is all
+ *	zeroes must be non-valid, and must make the hardware refuse DMA.
  * @get_used: set in @used every bit that the hardware reads in @entry, given
  *	the mode that @entry selects.  A non-valid entry uses only its valid
  *	bit.  @used is zeroed by the caller.
@@ -102,6 +105,14 @@ struct entry_sync_writer64;
  *	the hardware tolerates seeing either value at any time.  @safe is
  *	zeroed by the caller; bits that @cur or @target does not use are
  *	ignored.
+ * @get_blocking: optional, for a format in which a non-valid entry does not
+ *	refuse DMA (AMD's device table entry with V=0 lets it through
+ *	untranslated).  Set *@valid to the value of the valid quantum that
+ *	makes an entry refuse all DMA, for the update to @target: a
+ *	disruptive update stores it where others store zeroes.  An entry
+ *	with this valid quantum must block whatever its other quanta hold,
+ *	and use none of their bits that differ between @target and the
+ *	current entry (the library warns once if it does).
  * @sync: make the hardware observe every store made so far to the entry and
  *	drop any copy of the entry it has cached.  When @sync returns, no
  *	fetch of the entry that began before it is still in flight: every
@@ -125,6 +136,7 @@ struct entry_sync_ops64 {
 	void (*get_used)(const __le64 *entry, __le64 *used);
 	void (*get_update_safe)(const __le64 *cur, const __le64 *target,
 				__le64 *safe);
+	void (*get_blocking)(const __le64 *target, __le64 *valid);
 	void (*sync)(struct entry_sync_writer64 *writer);
 	bool (*get_tag)(const __le64 *entry, u32 *tag, __le64 *bits);
 	void (*set_tag)(__le64 *entry, const __le64 *other, u32 tag);
@@ -198,10 +210,11 @@ static inline bool entry_sync_take_sync64(struct entry_sync_writer64 *writer)
  * Turn @entry into @target by a sequence of single-quantum stores and
  * @writer->ops->sync() calls such that, at every moment, a hardware walker
  * that reads each quantum atomically sees either the old entry or the new
- * entry (on the bits each one uses) or, only when no other order exists, a
- * non-valid entry.  Nothing is stored and nothing synced when @entry
- * already equals @target.  With @writer->defer_last_sync set, the last
- * sync is left to the caller (see &struct entry_sync_writer64).
+ * entry (on the bits each one uses) or, only when no other order exists, an
+ * entry that refuses DMA: non-valid, or the format's blocking value.
+ * Nothing is stored and nothing synced when @entry already equals
+ * @target.  With @writer->defer_last_sync set, the last sync is left to
+ * the caller (see &struct entry_sync_writer64).
  *
  * Between two syncs the hardware may observe any subset of the stores made
  * in that window, in any order, so the library stores each quantum at most
@@ -282,10 +295,10 @@ struct entry_sync_writer128;
 /**
  * struct entry_sync_ops128 - &struct entry_sync_ops64 for 128-bit quanta
  * @num_quanta: the number of 128-bit quanta in an entry
- * @valid_quantum: the index of the quantum holding the valid bit.  An entry
- *	whose valid quantum is all zeroes must be non-valid.
+ * @valid_quantum: as &entry_sync_ops64.valid_quantum
  * @get_used: as &entry_sync_ops64.get_used
  * @get_update_safe: as &entry_sync_ops64.get_update_safe
+ * @get_blocking: as &entry_sync_ops64.get_blocking
  * @sync: as &entry_sync_ops64.sync
  * @get_tag: as &entry_sync_ops64.get_tag
  * @set_tag: as &entry_sync_ops64.set_tag
@@ -301,6 +314,7 @@ struct entry_sync_ops128 {
 	void (*get_used)(const u128 *entry, u128 *used);
 	void (*get_update_safe)(const u128 *cur, const u128 *target,
 				u128 *safe);
+	void (*get_blocking)(const u128 *target, u128 *valid);
 	void (*sync)(struct entry_sync_writer128 *writer);
 	bool (*get_tag)(const u128 *entry, u32 *tag, u128 *bits);
 	void (*set_tag)(u128 *entry, const u128 *other, u32 tag);

@@ -27,6 +27,11 @@
  * while both entries use them.  Like SMMUv3's, the format's
  * get_update_safe() reports them whatever the modes; the library must not
  * treat them as safe when only one of the entries uses them.
+ *
+ * A format may also be "blocking", like AMD's device table entry: there a
+ * non-valid entry lets DMA through untranslated, and an entry refuses DMA
+ * with V and BLOCK (bit 3) set, using only those two bits; every valid
+ * entry uses BLOCK.  The format's get_blocking() names that value.
  */
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
@@ -46,6 +51,7 @@
 #define ES_MODE		GENMASK_ULL(2, 1)
 #define ES_HINT		GENMASK_ULL(11, 8)
 #define ES_AHINT	GENMASK_ULL(15, 12)	/* in quantum A */
+#define ES_BLOCK	BIT_ULL(3)		/* blocking formats only */
 
 /* The 16-bit fields placed at a bit offset that depends on the width. */
 enum es_field { ES_TAG, ES_A, ES_B };
@@ -55,6 +61,7 @@ enum es_mode { ES_BYPASS, ES_MODE_A, ES_MODE_B, ES_MODE_AB };
 /* One synthetic entry, before it is laid out in a format. */
 struct es_cfg {
 	bool valid;
+	bool blocked;			/* V and BLOCK: refuses DMA */
 	enum es_mode mode;
 	u16 tag, hint, a, b;
 };
@@ -64,6 +71,7 @@ struct es_format {
 	unsigned int num_quanta;
 	unsigned int valid;		/* index of the valid quantum */
 	bool safe;			/* provide get_update_safe() */
+	bool blocking;			/* non-valid passes DMA; get_blocking() */
 };
 
 /*
@@ -152,6 +160,10 @@ static void es_make(const struct es_format *fmt, const struct es_cfg *cfg,
 	memset(words, 0, ES_WORDS * sizeof(*words));
 	if (!cfg->valid)
 		return;
+	if (cfg->blocked) {
+		words[es_word_valid(fmt)] |= ES_V | ES_BLOCK;
+		return;
+	}
 	words[es_word_valid(fmt)] |= ES_V | FIELD_PREP(ES_MODE, cfg->mode);
 	if (cfg->mode == ES_BYPASS)
 		return;
@@ -170,6 +182,14 @@ static bool es_valid(const struct es_format *fmt, const u64 *words)
 	return words[es_word_valid(fmt)] & ES_V;
 }
 
+/* Whether @words refuses DMA with the blocking value of its format. */
+static bool es_blocked(const struct es_format *fmt, const u64 *words)
+{
+	u64 v = words[es_word_valid(fmt)];
+
+	return fmt->blocking && (v & ES_V) && (v & ES_BLOCK);
+}
+
 static void es_used(const struct es_format *fmt, const u64 *words, u64 *used)
 {
 	u64 v = words[es_word_valid(fmt)];
@@ -178,6 +198,11 @@ static void es_used(const struct es_format *fmt, const u64 *words, u64 *used)
 	used[es_word_valid(fmt)] |= ES_V;
 	if (!(v & ES_V))
 		return;
+	if (fmt->blocking) {
+		used[es_word_valid(fmt)] |= ES_BLOCK;
+		if (v & ES_BLOCK)
+			return;
+	}
 	used[es_word_valid(fmt)] |= ES_MODE;
 	if (mode == ES_BYPASS)
 		return;
@@ -251,7 +276,8 @@ struct es_writer {
 	unsigned long stored;		/* quanta stored since the last sync */
 	unsigned int stores, syncs;
 	unsigned int states;		/* walker views checked */
-	bool disrupted;			/* a view was non-valid */
+	bool disrupted;			/* a view was non-valid or blocking */
+	bool passthrough;		/* a view let DMA through untranslated */
 	bool torn;			/* a view was neither old nor target */
 	bool bad_store;			/* a store broke the store rules */
 	bool defer;			/* leave the last sync to the test */
@@ -350,8 +376,15 @@ static void es_check_view(struct es_writer *ew, const u64 *view)
 
 	ew->states++;
 	if (!es_valid(ew->fmt, view)) {
-		if (es_valid(ew->fmt, ew->old) && es_valid(ew->fmt, ew->target))
-			ew->disrupted = true;
+		if (!es_valid(ew->fmt, ew->old) || !es_valid(ew->fmt, ew->target))
+			return;
+		/* Where a non-valid entry lets DMA through, none may be seen. */
+		if (ew->fmt->blocking) {
+			if (!ew->passthrough)
+				kunit_err(ew->test, "walker could see a non-valid entry, which lets DMA through untranslated\n");
+			ew->passthrough = true;
+		}
+		ew->disrupted = true;
 		return;
 	}
 	es_tlb_fill(ew, view);
@@ -363,6 +396,11 @@ static void es_check_view(struct es_writer *ew, const u64 *view)
 	if (es_match(view, ew->old, old_used, ew->safe) ||
 	    es_match(view, ew->target, target_used, ew->safe))
 		return;
+	/* The format's blocking value: DMA is refused, never torn. */
+	if (es_blocked(ew->fmt, view)) {
+		ew->disrupted = true;
+		return;
+	}
 	if (!ew->torn)
 		kunit_err(ew->test, "walker could see a torn entry: %016llx %016llx %016llx %016llx ...\n",
 			  view[0], view[1], view[2], view[3]);
@@ -502,6 +540,11 @@ static void es_get_used64(const __le64 *entry, __le64 *used)
 		used[i] = cpu_to_le64(u[i]);
 }
 
+static void es_get_blocking64(const __le64 *target, __le64 *valid)
+{
+	*valid = cpu_to_le64(ES_V | ES_BLOCK);
+}
+
 static void es_get_safe64(const __le64 *cur, const __le64 *target,
 			  __le64 *safe)
 {
@@ -574,6 +617,11 @@ static void es_get_used128(const u128 *entry, u128 *used)
 	memcpy(used, u, es_fmt->num_quanta * sizeof(*used));
 }
 
+static void es_get_blocking128(const u128 *target, u128 *valid)
+{
+	*valid = ES_V | ES_BLOCK;
+}
+
 static void es_get_safe128(const u128 *cur, const u128 *target, u128 *safe)
 {
 	u64 s[ES_WORDS] = {};
@@ -603,6 +651,7 @@ static enum entry_sync_result es_write(struct kunit *test,
 			.valid_quantum = fmt->valid,
 			.get_used = es_get_used64,
 			.get_update_safe = fmt->safe ? es_get_safe64 : NULL,
+			.get_blocking = fmt->blocking ? es_get_blocking64 : NULL,
 			.sync = es_sync64,
 			.get_tag = es_get_tag64,
 			.set_tag = es_set_tag64,
@@ -625,6 +674,7 @@ static enum entry_sync_result es_write(struct kunit *test,
 		.valid_quantum = fmt->valid,
 		.get_used = es_get_used128,
 		.get_update_safe = fmt->safe ? es_get_safe128 : NULL,
+		.get_blocking = fmt->blocking ? es_get_blocking128 : NULL,
 		.sync = es_sync128,
 		.get_tag = es_get_tag128,
 		.set_tag = es_set_tag128,
@@ -704,6 +754,8 @@ static enum entry_sync_result es_run(struct kunit *test,
 			       "the walker could observe a torn entry");
 	KUNIT_EXPECT_FALSE_MSG(test, ew->bad_store,
 			       "a store broke the one-store-per-quantum rule");
+	KUNIT_EXPECT_FALSE_MSG(test, ew->passthrough,
+			       "the walker could see DMA pass untranslated");
 	return ret;
 }
 
@@ -1307,7 +1359,7 @@ static enum entry_sync_result es_oracle(const struct es_format *fmt,
 					const struct es_cfg *from,
 					const struct es_cfg *to)
 {
-	static const u64 vfields[] = { ES_V, ES_MODE, ES_HINT };
+	static const u64 vfields[] = { ES_V, ES_MODE, ES_HINT, ES_BLOCK };
 	u64 old_used[ES_WORDS] = {}, new_used[ES_WORDS] = {};
 	u64 old[ES_WORDS], new[ES_WORDS], diff[ES_WORDS];
 	unsigned int w, f, q, shift;
@@ -1365,6 +1417,7 @@ static unsigned int es_sweep_format(struct kunit *test,
 					    fmt->valid, fmt->safe, i, j);
 			KUNIT_ASSERT_FALSE(test, ew->torn);
 			KUNIT_ASSERT_FALSE(test, ew->bad_store);
+			KUNIT_ASSERT_FALSE(test, ew->passthrough);
 			KUNIT_ASSERT_LE(test, ew->syncs, 3);
 			KUNIT_ASSERT_EQ(test, ew->syncs == 0, i == j);
 			if (cfgs[i].valid && cfgs[j].valid)
@@ -1411,6 +1464,43 @@ static void es_test_exhaustive(struct kunit *test)
 	}
 	kunit_info(test, "%u formats x %u transitions, %u walker views checked\n",
 		   formats, n * n, views);
+}
+
+static const struct es_cfg es_blocked_cfg = { .valid = true, .blocked = true };
+
+/*
+ * In a format where a non-valid entry lets DMA through untranslated (AMD's
+ * device table entry with V=0), every pair of entries of the sweep and the
+ * blocking entry: a disruptive update goes through the blocking value, so
+ * no view between two valid entries is ever non-valid, and the blocking
+ * entry to and from a translating one is hitless.
+ */
+static void es_test_blocking_value(struct kunit *test)
+{
+	struct es_cfg *cfgs = kunit_kcalloc(test, 33, sizeof(*cfgs), GFP_KERNEL);
+	struct es_writer *ew = kunit_kzalloc(test, sizeof(*ew), GFP_KERNEL);
+	unsigned int f, n;
+
+	KUNIT_ASSERT_NOT_NULL(test, cfgs);
+	KUNIT_ASSERT_NOT_NULL(test, ew);
+	n = es_all_cfgs(cfgs);
+	cfgs[n++] = es_blocked_cfg;
+
+	for (f = 0; f != ARRAY_SIZE(es_formats); f++) {
+		struct es_format fmt = es_formats[f];
+
+		fmt.blocking = true;
+		es_sweep_format(test, &fmt, cfgs, n, ew);
+		/* Block, fill A, store the valid quantum. */
+		es_expect(test, &fmt, &es_a1, &es_a2_tag2,
+			  ENTRY_SYNC_DISRUPTIVE, 3);
+		/* Fill A and B early, switch the valid quantum. */
+		es_expect(test, &fmt, &es_blocked_cfg, &es_ab11,
+			  ENTRY_SYNC_HITLESS, 2);
+		/* Switch the valid quantum, clear A and B. */
+		es_expect(test, &fmt, &es_ab11, &es_blocked_cfg,
+			  ENTRY_SYNC_HITLESS, 2);
+	}
 }
 
 /*
@@ -1493,6 +1583,7 @@ static struct kunit_case entry_sync_test_cases[] = {
 	KUNIT_CASE(es_test_target_sets_unused_bits),
 	KUNIT_CASE(es_test_exhaustive),
 	KUNIT_CASE(es_test_defer_last_sync),
+	KUNIT_CASE(es_test_blocking_value),
 	KUNIT_CASE(es_test_replace_via_tag),
 	KUNIT_CASE(es_test_replace_no_tag),
 	KUNIT_CASE(es_test_replace_pointer_first),

@@ -141,6 +141,33 @@ static unsigned long ES_NS(entry_diff)(const struct ES_OPS *ops,
 }
 
 /*
+ * Set the valid quantum of @blocking to the value that makes the entry
+ * refuse DMA on the way from @cur to @target: zero, or the format's own.
+ * The hardware may pair it with either entry's other quanta, so it must
+ * use none of their bits that differ: warn once if it does.
+ */
+static void ES_NS(entry_blocking)(const struct ES_OPS *ops,
+				  const ES_QUANTUM *cur,
+				  const ES_QUANTUM *target,
+				  ES_QUANTUM *blocking)
+{
+	ES_QUANTUM used[ES_MAX_QUANTA] = {};
+	ES_QUANTUM entry[ES_MAX_QUANTA];
+	unsigned int i, valid = ops->valid_quantum;
+
+	blocking[valid] = 0;
+	if (!ops->get_blocking)
+		return;
+	ops->get_blocking(target, &blocking[valid]);
+	ES_NS(entry_copy)(entry, target, ops->num_quanta);
+	entry[valid] = blocking[valid];
+	ops->get_used(entry, used);
+	for (i = 0; i != ops->num_quanta; i++)
+		if (i != valid)
+			WARN_ON_ONCE(used[i] & (cur[i] ^ target[i]));
+}
+
+/*
  * Turn @entry into @target; the last sync is left owed.  With @ride, the
  * bits it names switch with the critical quantum (see entry_sync_plan64()).
  */
@@ -201,13 +228,13 @@ static enum entry_sync_result ES_NS(entry_update)(struct ES_WRITER *writer,
 		result = ENTRY_SYNC_HITLESS;
 	} else {
 		/*
-		 * Disruptive.  Make the entry non-valid by zeroing its valid
-		 * quantum, fill every other quantum (before and after the
-		 * valid one, in one window) while the hardware ignores them,
-		 * and make the entry valid with its final contents in a last
-		 * atomic store.
+		 * Disruptive.  Make the entry refuse DMA, by zeroing its valid
+		 * quantum or storing the format's blocking value there, fill
+		 * every other quantum (before and after the valid one, in one
+		 * window) while the hardware ignores them, and give the entry
+		 * its final valid quantum in a last atomic store.
 		 */
-		unused_update[valid] = 0;
+		ES_NS(entry_blocking)(writer->ops, cur, target, unused_update);
 		ok = ES_NS(entry_store)(writer, entry, cur, unused_update,
 					BIT(valid)) &&
 		     ES_NS(entry_store)(writer, entry, cur, target,
