@@ -98,8 +98,9 @@ struct entry_sync_writer64;
  *	@get_blocking says otherwise, an entry whose valid quantum is all
  *	zeroes must be non-valid, and must make the hardware refuse DMA.
  * @get_used: set in @used every bit that the hardware reads in @entry, given
- *	the mode that @entry selects.  A non-valid entry uses only its valid
- *	bit.  @used is zeroed by the caller.
+ *	the mode that @entry selects.  A non-valid entry uses its valid bit
+ *	and only the bits that the hardware reads whatever that bit says
+ *	(AMD's interrupt remapping fields).  @used is zeroed by the caller.
  * @get_update_safe: optional.  Set in @safe the bits that may change while
  *	both @cur and @target use them without a disruptive update, because
  *	the hardware tolerates seeing either value at any time.  @safe is
