@@ -183,6 +183,7 @@ bisect)
 	# relative paths, finds the objects both compile from the same source
 	# and configuration (x86_64's is the guest's).
 	bo=$BUILD/bisect/out
+	mkdir -p "$bo"
 	for p in $(patches); do
 		log "bisect: $p, drivers/iommu/ on x86_64 and arm64 (logs: $bo/ARCH.log)"
 		am_patch "$dir" "$TOP/patches/$p" ||
