@@ -147,9 +147,10 @@ amd)
 	# devices' DMA bypasses the IOMMU altogether.  The guest's driver
 	# leaves interrupt remapping off (q35 has no southbridge at the
 	# IO-APIC's IVRS device ID), so iommufd must be told to accept
-	# devices whose MSIs are not isolated.
+	# devices whose MSIs are not isolated, and so must VFIO type1.
 	cmdline="console=ttyS0 iommu.strict=1 kunit.stats_enabled=0"
-	cmdline+=" iommufd.allow_unsafe_interrupts=1 no_timer_check iommu_hw=amd"
+	cmdline+=" iommufd.allow_unsafe_interrupts=1 vfio_iommu_type1.allow_unsafe_interrupts=1"
+	cmdline+=" no_timer_check iommu_hw=amd"
 	cmdline+=" $extra $panic_args"
 	args=("${qargs[@]}" -machine q35 -accel tcg -m 2G -smp 2
 	      -nodefaults -display none -no-reboot -serial stdio

@@ -1439,7 +1439,7 @@ static void es_test_exhaustive(struct kunit *test)
 	struct es_cfg *cfgs = kunit_kcalloc(test, 32, sizeof(*cfgs), GFP_KERNEL);
 	struct es_writer *ew = kunit_kzalloc(test, sizeof(*ew), GFP_KERNEL);
 	unsigned int n, width, formats = 0, views = 0;
-	struct es_format fmt;
+	struct es_format fmt = {};
 
 	KUNIT_ASSERT_NOT_NULL(test, cfgs);
 	KUNIT_ASSERT_NOT_NULL(test, ew);
