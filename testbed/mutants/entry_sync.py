@@ -97,6 +97,14 @@ MUTANTS = {
         "\tif (tags->private) {\n",
         "\tif (true) {\n",
     ),
+    "blocking-value-ignored": (
+        "a disruptive update zeroes the valid quantum even where the "
+        "format names the value that blocks DMA (AMD's DTE: V=0 passes "
+        "DMA untranslated)",
+        T,
+        "\tops->get_blocking(target, &blocking[valid]);\n",
+        "",
+    ),
 }
 
 
