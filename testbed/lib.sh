@@ -23,6 +23,14 @@ BASE_DATE="2026-01-01T00:00:00Z"
 
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
+# ccache's depend mode: on a miss it compiles once, where the default mode
+# runs the preprocessor over the file's headers first to hash them, and it
+# finds a hit from the compiler's -MD file (kbuild passes -Wp,-MMD).  A cold
+# run is almost all misses: 13 objects of drivers/iommu/ took 48 CPU
+# seconds through ccache's default mode, 37 in depend mode, 35 without
+# ccache (2026-12-06, this machine).  Hits are found as before, across
+# build directories with the same relative paths.
+export CCACHE_DEPEND=${CCACHE_DEPEND:-1}
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -200,16 +208,13 @@ stage() {
 # the series' own options.  x86_64 is the x86_64 guest kernel (guest-test.sh,
 # lint.sh warnings and bisect; demo.sh adds x86_64-demo.config to the
 # base's), arm64-guest the arm64 one (guest-test.sh arm64, lint.sh
-# warnings; demo.sh adds arm64-demo.config), arm64 the arm64 bisect kernel
-# (lint.sh bisect: tinyconfig and drivers/iommu/'s options).
+# warnings and bisect; demo.sh adds arm64-demo.config).
 kernel_frags() {
 	case $1-$2 in
 	x86_64-base)	echo x86_64-guest.config ;;
 	x86_64-series)	echo x86_64-guest.config,x86_64-series.config ;;
 	arm64-guest-base)	echo arm64-guest.config ;;
 	arm64-guest-series)	echo arm64-guest.config,arm64-guest-series.config ;;
-	arm64-base)	echo arm64-lint.config ;;
-	arm64-series)	echo arm64-lint.config,arm64-series.config ;;
 	*)		die "kernel_frags: no kernel for $1 $2" ;;
 	esac
 }

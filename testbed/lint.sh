@@ -181,7 +181,8 @@ bisect)
 	# build directories are as far from this tree as the guest kernels'
 	# (build/out/ARCH) are from build/linux, so that ccache, which sees
 	# relative paths, finds the objects both compile from the same source
-	# and configuration (x86_64's is the guest's).
+	# and configuration: each architecture's is its guest kernel's, whose
+	# build then finds its prepare step and drivers/iommu/ in the cache.
 	bo=$BUILD/bisect/out
 	mkdir -p "$bo"
 	for p in $(patches); do
@@ -194,7 +195,9 @@ bisect)
 				ok "$p builds drivers/iommu/ on $arch # SKIP it changes no file that build reads"
 				continue
 			fi
-			f=$(kernel_frags $arch series)
+			k=$arch
+			[ $arch = arm64 ] && k=arm64-guest
+			f=$(kernel_frags $k series)
 			if ALLOW_MISSING=1 "$TESTBED/kbuild.sh" $arch "$dir" \
 				"$bo/$arch" "$f" -s drivers/iommu/ \
 				> "$bo/$arch.log" 2>&1; then
