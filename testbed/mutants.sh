@@ -52,7 +52,7 @@ if ((rc == 0)) && [ "$ran" = "$want" ] && grep -q "\[PASSED\] $suite" "$res"; th
 	ok "the unmutated library passes $suite under UML: $ran cases"
 else
 	tail -n 20 "$res" >&2
-	nok "the unmutated library under UML: ${ran:-no} cases of $want ran (exit status $rc; see $res)"
+	nok "the unmutated library under UML: $suite did not pass (${ran:-no} of its $want cases ran, exit status $rc; see $res)"
 	tap_end
 	exit 1
 fi

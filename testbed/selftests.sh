@@ -42,20 +42,20 @@ build() {
 }
 
 if [ "$arch" = x86_64 ]; then
-	build iommu
-	# iommufd only: iommufd_fail_nth (the mock driver's fault
-	# injection) does not reach the IOMMU drivers this project changes,
-	# and takes long under TCG.
+	# iommufd only, and only it is built: iommufd_fail_nth (the mock
+	# driver's fault injection) does not reach the IOMMU drivers this
+	# project changes, and takes long under TCG.
+	build iommu "$dest/.build/iommu/iommufd"
 	cp "$dest/.build/iommu/iommufd" "$dest/"
 fi
-# The VFIO selftests that drive the guest's edu device.  The replace test
-# and the edu driver are added by the series: a tree without them (the
-# stock base) just does not provide the program.
-build vfio
+# The VFIO selftests that drive the guest's edu device, and only they are
+# built.  The replace test and the edu driver are added by the series: a
+# tree without them (the stock base) just does not provide the program.
+vfio=()
 for t in vfio_pci_driver_test vfio_iommufd_replace_test; do
-	if [ -f "$src/tools/testing/selftests/vfio/$t.c" ]; then
-		cp "$dest/.build/vfio/$t" "$dest/"
-	fi
+	[ -f "$src/tools/testing/selftests/vfio/$t.c" ] && vfio+=("$t")
 done
+build vfio "${vfio[@]/#/$dest/.build/vfio/}"
+for t in "${vfio[@]}"; do cp "$dest/.build/vfio/$t" "$dest/"; done
 if [ "$arch" = x86_64 ]; then cp "$TESTBED/guest/dmar-info" "$dest/"; fi
 log "test programs in $dest: $(cd "$dest" && ls | tr '\n' ' ')"
