@@ -173,6 +173,7 @@ good_log() {
 guest_case() {	# WANT NAME SED-SCRIPT
 	good_log | sed "$3" > "$work/guest-selftest.log"
 	expect "$1" "guest-check: $2" \
+		env REQUIRED_KUNIT="intel-iommu-entry:48 iommu-entry-sync:23" \
 		"$TESTBED/guest-check.sh" "$work/guest-selftest.log" "$work/guest.tap" ss \
 		"prog,vfio_iommufd_replace_test@edu:--seconds=5"
 }
