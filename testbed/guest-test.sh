@@ -61,8 +61,8 @@ if [ "${FULL:-0}" = 1 ]; then
 	igb_driver="vfio_pci_driver_test@igb"
 fi
 # The iommufd selftests test iommufd and its mock IOMMU driver, neither of
-# which the series changes, for about a minute of TCG: FULL=1 only (the
-# demo boots the stock kernel with them, for guest/known-failures).
+# which the series changes: FULL=1 only (the demo boots the stock kernel
+# with them, for guest/known-failures).
 selftests=""
 [ "${FULL:-0}" = 1 ] && selftests=iommufd,
 full=${1:-dmar-info,$selftests$edu_driver,$igb_driver,$replace}

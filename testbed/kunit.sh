@@ -124,14 +124,12 @@ tfile=$SMMU_KUNIT_FILE
 n_base=$(kunit_cases "$CACHE/base/linux-source/$tfile" | wc -l)
 n_file=$(kunit_cases "$dir/$tfile" | wc -l)
 dropped=$(comm -23 <(kunit_cases "$CACHE/base/linux-source/$tfile") <(kunit_cases "$dir/$tfile"))
-cases() { sed -n "s/.*=* $suite (\([0-9]*\) subtests) =*/\1/p" "$1" | head -n1; }
-passed_line() { grep -c "\[PASSED\] $suite" "$1" || true; }
-n_series=$(cases "$res")
+n_series=$(kunit_ran "$suite" "$res")
 if ((n_base == 0)); then
 	nok "$suite: no case found in the base's $tfile"
 elif [ -n "$dropped" ]; then
 	nok "$suite: the series drops cases of the base's $tfile: $(echo $dropped)"
-elif [ "$n_series" != "$n_file" ] || [ "$(passed_line "$res")" != 1 ]; then
+elif [ "$n_series" != "$n_file" ] || ! kunit_passed "$suite" "$res"; then
 	nok "$suite: ${n_series:-no} cases run with the series, $n_file in its $tfile"
 else
 	ok "$suite: $n_file cases, all passed with the series: the base's $n_base and $((n_file - n_base)) new"
@@ -143,7 +141,7 @@ if [ "${FULL:-0}" = 1 ]; then
 		--cross_compile=aarch64-linux-gnu- --timeout 900 \
 		--kunitconfig="$TESTBED/configs/arm64-base.kunitconfig" \
 		--make_options "CC=ccache aarch64-linux-gnu-gcc") > "$base_res" 2>&1 || true
-	if [ "$(cases "$base_res")" = "$n_base" ] && [ "$(passed_line "$base_res")" = 1 ]; then
+	if [ "$(kunit_ran "$suite" "$base_res")" = "$n_base" ] && kunit_passed "$suite" "$base_res"; then
 		ok "$suite on the unpatched base: $n_base cases, all passed"
 	else
 		tail -n 30 "$base_res" >&2

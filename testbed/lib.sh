@@ -28,7 +28,7 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
 # finds a hit from the compiler's -MD file (kbuild passes -Wp,-MMD).  A cold
 # run is almost all misses: 13 objects of drivers/iommu/ took 48 CPU
 # seconds through ccache's default mode, 37 in depend mode, 35 without
-# ccache (2026-12-06, this machine).  Hits are found as before, across
+# ccache (2026-12-06, this machine, beside another build: rough figures).  Hits are found as before, across
 # build directories with the same relative paths.
 export CCACHE_DEPEND=${CCACHE_DEPEND:-1}
 
@@ -325,6 +325,10 @@ SMMU_KUNIT_FILE=drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c
 kunit_cases() {
 	grep -oE '^[[:space:]]*KUNIT_CASE[A-Z_]*\([a-z0-9_]+' "$1" | sed 's/.*(//' | sort
 }
+# kunit_ran SUITE OUTPUT: the number of cases kunit.py's parsed OUTPUT says
+# SUITE ran, and kunit_passed SUITE OUTPUT: whether it says SUITE passed.
+kunit_ran() { sed -n "s/.*=* $1 (\([0-9]*\) subtests) =*/\1/p" "$2" | head -n1; }
+kunit_passed() { [ "$(grep -c "\[PASSED\] $1" "$2")" = 1 ]; }
 
 # kunit_required SRC ARCH: the series' own KUnit suites that its ARCH guest
 # kernel runs at boot (SMMUv3's aside), SUITE:CASES each, the cases counted

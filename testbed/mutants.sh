@@ -47,8 +47,8 @@ res=$BUILD/results/mutant-none.txt
 log "the suite on the unmutated library (UML kernel in $out, output in $res)"
 rc=0
 run_suite "$res" || rc=$?
-ran=$(sed -n "s/.*=* $suite (\([0-9]*\) subtests) =*/\1/p" "$res" | head -n1)
-if ((rc == 0)) && [ "$ran" = "$want" ] && grep -q "\[PASSED\] $suite" "$res"; then
+ran=$(kunit_ran "$suite" "$res")
+if ((rc == 0)) && [ "$ran" = "$want" ] && kunit_passed "$suite" "$res"; then
 	ok "the unmutated library passes $suite under UML: $ran cases"
 else
 	tail -n 20 "$res" >&2
