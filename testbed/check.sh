@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Every test of the project, in order (three in the background beside the
+# Every test of the project, in order (some in the background beside the
 # others, below); a failed stage does not stop the ones after it (except
 # the tree, which all need).  Each stage writes its
 # cases as TAP to build/results/STAGE.tap, which tap.py counts, and its
@@ -20,7 +20,8 @@
 
 stages=(
 	"setup|setup.sh"
-	"selftest|selftest.sh"
+	"selftest|selftest.sh|background"
+	"fetch|fetch.sh|background"
 	"tree|tree.sh"
 	"bisect|lint.sh bisect|idle"
 	"check-export|check-export.sh"
@@ -53,6 +54,9 @@ fi
 # background ones.  bisect is one, so that the arm64 guest's kernel,
 # built in the background beside the x86_64 guest's boots, gets the idle
 # core first: the arm64 guest stage waits for it.
+# selftest (its own scratch directories) and fetch (downloads, under each
+# cache directory's lock) run beside the tree stage, which keeps one core
+# busy for its first minutes.
 # Such a stage must read nothing that a stage running beside it writes:
 # bisect has its own tree (from the cached base and patches/); the KUnit
 # builds read build/linux, so they start after mutants, which edits it.

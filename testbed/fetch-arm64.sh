@@ -23,10 +23,10 @@ declare -A PKG_SHA256=(
 key=$(for p in "${!PKG_SHA256[@]}"; do echo "$p ${PKG_VERSION[$p]} ${PKG_SHA256[$p]}"; done |
 	LC_ALL=C sort | sha256sum | cut -c1-12)
 dest=$CACHE/arm64-$key
-if [ -x "$dest/root/bin/busybox" ] && [ -f "$dest/root/usr/lib/aarch64-linux-gnu/libuuid.a" ]; then
-	echo "$dest/root"
-	exit 0
-fi
+have() { [ -x "$dest/root/bin/busybox" ] && [ -f "$dest/root/usr/lib/aarch64-linux-gnu/libuuid.a" ]; }
+have && { echo "$dest/root"; exit 0; }
+cache_lock "$dest"
+have && { echo "$dest/root"; exit 0; }
 
 specs=()
 for p in "${!PKG_SHA256[@]}"; do specs+=("$p:arm64=${PKG_VERSION[$p]}=${PKG_SHA256[$p]}"); done

@@ -25,10 +25,11 @@ declare -A QEMU_SHA256=(
 key=$( (echo "$QEMU_VERSION"; for p in "${!QEMU_SHA256[@]}"; do echo "$p ${QEMU_SHA256[$p]}"; done) |
 	LC_ALL=C sort | sha256sum | cut -c1-12)
 dest=$CACHE/qemu-$key
-if [ -x "$dest/root/usr/bin/qemu-system-x86_64" ] && [ -x "$dest/root/usr/bin/qemu-system-aarch64" ]; then
-	echo "$dest/root"
-	exit 0
-fi
+have() { [ -x "$dest/root/usr/bin/qemu-system-x86_64" ] && [ -x "$dest/root/usr/bin/qemu-system-aarch64" ]; }
+have && { echo "$dest/root"; exit 0; }
+# One fetch at a time (check.sh's fetch stage runs beside the guests').
+cache_lock "$dest"
+have && { echo "$dest/root"; exit 0; }
 
 specs=()
 for p in "${!QEMU_SHA256[@]}"; do specs+=("$p=$QEMU_VERSION=${QEMU_SHA256[$p]}"); done

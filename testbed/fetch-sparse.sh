@@ -15,10 +15,10 @@ SPARSE_ORIG_SHA256=3ac8855ec7f3ab92f325be0f64347ccc2b10f8b4d7c2906783ee8e2bdab3f
 
 dest=$CACHE/sparse
 bin=$dest/sparse
-if [ -x "$bin" ] && [ "$(cat "$dest/VERSION" 2>/dev/null)" = "$SPARSE_VERSION" ]; then
-	echo "$bin"
-	exit 0
-fi
+have() { [ -x "$bin" ] && [ "$(cat "$dest/VERSION" 2>/dev/null)" = "$SPARSE_VERSION" ]; }
+have && { echo "$bin"; exit 0; }
+cache_lock "$dest"
+have && { echo "$bin"; exit 0; }
 
 apt=$dest/apt
 mkdir -p "$apt/lists/partial" "$dest/src"

@@ -138,6 +138,10 @@ elif [ "${STOCK:-0}" != 1 ]; then
 	REQUIRED_KUNIT=$(kunit_required "$src" x86_64)
 	export REQUIRED_KUNIT
 fi
+# The test programs the boots run, and only those, are built: each entry
+# of a tests= list is PROGRAM[@DEVICES][:ARGS].
+SELFTESTS_PROGRAMS=$(tr ',' '\n' <<<"$full,$short" | sed 's/[@:].*//' | LC_ALL=C sort -u | paste -sd,)
+export SELFTESTS_PROGRAMS
 guest_prepare "$name" "$src" "$frags" "${TESTS_SRC:-$src}" "$arch" ||
 	{ nok "build the $name kernel, test programs and initramfs"; tap_end; exit 1; }
 

@@ -146,6 +146,15 @@ private_apt() {
 	apt-get "${APTOPTS[@]}" -qq update || die "apt-get update on the private list failed"
 }
 
+# cache_lock DIR: hold DIR.lock until the script exits, so that one
+# process at a time fills the cache directory DIR (check.sh's fetch stage
+# runs beside the stages that need what it fetches; they wait for it).
+cache_lock() {
+	mkdir -p "$(dirname "$1")"
+	exec 7> "$1.lock"
+	flock 7
+}
+
 # fetch_debs DEST SUITE SPEC...: the pinned .debs SPEC, each
 # PACKAGE[:ARCH]=VERSION=SHA256 (ARCH for a foreign architecture), from
 # SUITE of the Debian mirror through a private apt list (private_apt) into

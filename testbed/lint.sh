@@ -11,8 +11,9 @@
 #                        on x86_64 and arm64 (where the patch changes a
 #                        file that build reads)
 #   lint.sh cross        entry_sync and its KUnit build on i386 and riscv64;
-#                        drivers/iommu/ in x86_64 tinyconfig and fixed-seed
-#                        randconfigs (x86_64, arm64) with its users on
+#                        drivers/iommu/ in x86_64 tinyconfig and a fixed-seed
+#                        x86_64 randconfig (FULL=1: three, and arm64's) with
+#                        its users on
 #
 # Each writes its results to build/results/WHAT.tap.
 . "$(dirname "$0")/lib.sh"
@@ -95,16 +96,25 @@ checkpatch)
 warnings)
 	[ -d "$TREE" ] || die "no kernel tree: run 'make tree'"
 	# Each kernel is configured by kernel_frags alone, so the verdict
-	# does not depend on which stages ran before.  They are the guest
-	# kernels' build directories (guest-test.sh [arm64] builds the
-	# series' in build/out/x86_64 and build/out/arm64, STOCK=1 the
-	# base's), shared to save their configuration and build.
+	# does not depend on which stages ran before.  The series' are the
+	# guest kernels' build directories (guest-test.sh [arm64] builds
+	# them in build/out/x86_64 and build/out/arm64), shared to save
+	# their configuration and build.  The base's are build/base/out/ARCH,
+	# from a clone of the base in build/base/linux: as far from it as
+	# the series' are from build/linux, so that ccache (which sees paths
+	# relative to build/) finds every object of the base's prepare step
+	# that the series does not change in the series' build.
 	# Checked: the objects of drivers/iommu/ that read a file the series
 	# changes (its .c or a header, as the series' build recorded them),
 	# in the series and, those the base has, in the base.  The others
 	# compile the same source with the same headers on both sides, so
 	# they cannot warn anew.
-	base_src=$CACHE/base/linux-source
+	base_src=$BUILD/base/linux
+	FORCE=1 BASE_ONLY=1 "$TESTBED/tree.sh" "$base_src" > "$BUILD/out/base-tree.log" 2>&1 ||
+		{ cat "$BUILD/out/base-tree.log" >&2; die "could not materialize the base in $base_src"; }
+	# Compared with itself, the series would show no new warning.
+	[ "$(git -C "$base_src" rev-parse HEAD)" = "$(git -C "$TREE" rev-parse base)" ] ||
+		die "$base_src is not at the base commit of $TREE"
 	sparse=$("$TESTBED/fetch-sparse.sh") || die "no usable sparse"
 	git -C "$TREE" diff --name-only base > "$BUILD/results/warnings-changed.txt" ||
 		die "no tag 'base' in $TREE"
@@ -130,13 +140,14 @@ warnings)
 			f=$(kernel_frags $k $side) src=$TREE
 			[ $side = base ] && src=$base_src
 			case $side in
-			base)	o=$BUILD/out/base-$arch ;;
+			base)	o=$BUILD/base/out/$arch ;;
 			series)	o=$BUILD/out/$arch ;;
 			esac
 			these=()
 			for obj in "${objs[@]}"; do
 				[ -f "$src/${obj%.o}.c" ] && these+=("$obj")
 			done
+			mkdir -p "$o"
 			log "$arch $side: sparse + W=1 build of ${#these[@]} objects of drivers/iommu/ in $o (log: $o.lint.log)"
 			"$TESTBED/kbuild.sh" $arch "$src" "$o" "$f" -s prepare > "$o.lint.log" 2>&1 ||
 				{ cat "$o.lint.log" >&2; nok "$arch $side: prepare"; continue; }
@@ -175,8 +186,8 @@ warnings)
 
 bisect)
 	dir=$BUILD/bisect/linux
-	FORCE=1 "$TESTBED/tree.sh" "$dir" >/dev/null 2>&1 || die "could not materialize $dir"
-	git -C "$dir" checkout -q -f base
+	FORCE=1 BASE_ONLY=1 "$TESTBED/tree.sh" "$dir" >/dev/null 2>&1 ||
+		die "could not materialize $dir"
 	# Apply the series one patch at a time, building after each.  The
 	# build directories are as far from this tree as the guest kernels'
 	# (build/out/ARCH) are from build/linux, so that ccache, which sees
@@ -225,21 +236,29 @@ cross)
 	#  - what the kernel's build bots try: tinyconfig with only VT-d,
 	#    iommufd and VFIO (a file that uses a header it does not include
 	#    shows there; and KUnit is off, so VISIBLE_IF_KUNIT symbols are
-	#    static, which nothing may declare otherwise), and random configurations with fixed seeds, the
-	#    library, its users and their KUnit suites forced on: CROSS_SEEDS
-	#    per architecture, 1 by default (about 2 minutes a build, cold),
-	#    1 2 3 with FULL=1.
+	#    static, which nothing may declare otherwise), and random
+	#    configurations with fixed seeds, the library, its users and their
+	#    KUnit suites forced on: x86_64's seed 1 by default (the library,
+	#    VT-d and AMD: most of the series), seeds 1 2 3 of x86_64 and arm64
+	#    with FULL=1, CROSS_SEEDS (both architectures) to choose.  arm64's
+	#    is the dearest cross build (about 200 CPU seconds cold, against
+	#    x86_64's 115), and every run builds SMMUv3 in the arm64 guest's
+	#    configuration already (bisect, warnings, the guest).
 	# Each must build entry_sync.o (and entry_sync_kunit.o where its
 	# configuration has the suite), with no W=1 warning in the library or
 	# its users.
 	[ -d "$TREE" ] || die "no kernel tree: run 'make tree'"
-	seeds=1
-	[ "${FULL:-0}" = 1 ] && seeds="1 2 3"
+	rand="x86_64:1"
+	[ "${FULL:-0}" = 1 ] && rand="x86_64:1 arm64:1 x86_64:2 arm64:2 x86_64:3 arm64:3"
+	if [ -n "${CROSS_SEEDS:-}" ]; then
+		rand=""
+		for seed in $CROSS_SEEDS; do rand+=" x86_64:$seed arm64:$seed"; done
+	fi
 	builds="i386:cross.config:kunit riscv64:cross.config,riscv64.config:kunit"
 	builds+=" x86_64:x86_64-tiny.config:tinyconfig"
-	for seed in ${CROSS_SEEDS:-$seeds}; do
-		builds+=" x86_64:rand:$seed:x86_64-rand.config:randconfig-$seed"
-		builds+=" arm64:rand:$seed:arm64-rand.config:randconfig-$seed"
+	for r in $rand; do
+		a=${r%:*} seed=${r#*:}
+		builds+=" $a:rand:$seed:$a-rand.config:randconfig-$seed"
 	done
 	users='entry_sync|intel/(pasid|cache|iommu|dmar|nested|svm)|arm-smmu-v3'
 	for b in $builds; do

@@ -41,7 +41,13 @@ build() {
 		USERLDFLAGS="$ldflags" "$@" >&2
 }
 
-if [ "$arch" = x86_64 ]; then
+# SELFTESTS_PROGRAMS (comma-separated): build only these of the programs
+# below (guest-test.sh names the ones its boots run); unset: all of them.
+wanted() {
+	[ -z "${SELFTESTS_PROGRAMS+set}" ] || [[ ",$SELFTESTS_PROGRAMS," == *",$1,"* ]]
+}
+
+if [ "$arch" = x86_64 ] && wanted iommufd; then
 	# iommufd only, and only it is built: iommufd_fail_nth (the mock
 	# driver's fault injection) does not reach the IOMMU drivers this
 	# project changes, and takes long under TCG.
@@ -53,9 +59,9 @@ fi
 # tree without them (the stock base) just does not provide the program.
 vfio=()
 for t in vfio_pci_driver_test vfio_iommufd_replace_test; do
-	[ -f "$src/tools/testing/selftests/vfio/$t.c" ] && vfio+=("$t")
+	wanted "$t" && [ -f "$src/tools/testing/selftests/vfio/$t.c" ] && vfio+=("$t")
 done
-build vfio "${vfio[@]/#/$dest/.build/vfio/}"
+((${#vfio[@]} == 0)) || build vfio "${vfio[@]/#/$dest/.build/vfio/}"
 for t in "${vfio[@]}"; do cp "$dest/.build/vfio/$t" "$dest/"; done
 if [ "$arch" = x86_64 ]; then cp "$TESTBED/guest/dmar-info" "$dest/"; fi
 log "test programs in $dest: $(cd "$dest" && ls | tr '\n' ' ')"

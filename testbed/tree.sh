@@ -6,6 +6,8 @@
 #
 #   tree.sh [DIR]     DIR defaults to build/linux
 #
+# BASE_ONLY=1 stops at the base commit.
+#
 # An existing DIR is reused only if it holds no work that patches/ lacks;
 # set FORCE=1 to discard such work.  Building build/linux, the results go
 # to build/results/tree.tap: one case per patch applied.
@@ -88,6 +90,11 @@ git -C "$dir" tag -f base "$base" >/dev/null
 # The testbed's git commands in this tree (git am, checkout) must not start
 # a repack in the background of the builds that follow.
 git -C "$dir" config gc.auto 0
+# BASE_ONLY=1: the base alone, no patch (lint.sh warnings' base side).
+if [ "${BASE_ONLY:-0}" = 1 ]; then
+	log "$dir: base $(git -C "$dir" rev-parse --short base)"
+	exit 0
+fi
 
 # Apply each patch (am_patch: the same patches always give the same
 # commit hashes).
