@@ -20,8 +20,7 @@
 
 stages=(
 	"setup|setup.sh"
-	"selftest|selftest.sh|background"
-	"fetch|fetch.sh|background"
+	"selftest|selftest.sh"
 	"tree|tree.sh"
 	"bisect|lint.sh bisect|idle"
 	"check-export|check-export.sh"
@@ -54,9 +53,6 @@ fi
 # background ones.  bisect is one, so that the arm64 guest's kernel,
 # built in the background beside the x86_64 guest's boots, gets the idle
 # core first: the arm64 guest stage waits for it.
-# selftest (its own scratch directories) and fetch (downloads, under each
-# cache directory's lock) run beside the tree stage, which keeps one core
-# busy for its first minutes.
 # Such a stage must read nothing that a stage running beside it writes:
 # bisect has its own tree (from the cached base and patches/); the KUnit
 # builds read build/linux, so they start after mutants, which edits it.

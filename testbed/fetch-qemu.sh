@@ -27,7 +27,7 @@ key=$( (echo "$QEMU_VERSION"; for p in "${!QEMU_SHA256[@]}"; do echo "$p ${QEMU_
 dest=$CACHE/qemu-$key
 have() { [ -x "$dest/root/usr/bin/qemu-system-x86_64" ] && [ -x "$dest/root/usr/bin/qemu-system-aarch64" ]; }
 have && { echo "$dest/root"; exit 0; }
-# One fetch at a time (check.sh's fetch stage runs beside the guests').
+# One fetch at a time (lib.sh: cache_lock).
 cache_lock "$dest"
 have && { echo "$dest/root"; exit 0; }
 

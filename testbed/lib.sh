@@ -147,8 +147,9 @@ private_apt() {
 }
 
 # cache_lock DIR: hold DIR.lock until the script exits, so that one
-# process at a time fills the cache directory DIR (check.sh's fetch stage
-# runs beside the stages that need what it fetches; they wait for it).
+# process at a time fills the cache directory DIR (two testbed commands
+# run at once, a make check beside a make demo, may both need it; the
+# second waits, then finds it filled).
 cache_lock() {
 	mkdir -p "$(dirname "$1")"
 	exec 7> "$1.lock"

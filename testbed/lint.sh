@@ -96,25 +96,16 @@ checkpatch)
 warnings)
 	[ -d "$TREE" ] || die "no kernel tree: run 'make tree'"
 	# Each kernel is configured by kernel_frags alone, so the verdict
-	# does not depend on which stages ran before.  The series' are the
-	# guest kernels' build directories (guest-test.sh [arm64] builds
-	# them in build/out/x86_64 and build/out/arm64), shared to save
-	# their configuration and build.  The base's are build/base/out/ARCH,
-	# from a clone of the base in build/base/linux: as far from it as
-	# the series' are from build/linux, so that ccache (which sees paths
-	# relative to build/) finds every object of the base's prepare step
-	# that the series does not change in the series' build.
+	# does not depend on which stages ran before.  They are the guest
+	# kernels' build directories (guest-test.sh [arm64] builds the
+	# series' in build/out/x86_64 and build/out/arm64, STOCK=1 the
+	# base's), shared to save their configuration and build.
 	# Checked: the objects of drivers/iommu/ that read a file the series
 	# changes (its .c or a header, as the series' build recorded them),
 	# in the series and, those the base has, in the base.  The others
 	# compile the same source with the same headers on both sides, so
 	# they cannot warn anew.
-	base_src=$BUILD/base/linux
-	FORCE=1 BASE_ONLY=1 "$TESTBED/tree.sh" "$base_src" > "$BUILD/out/base-tree.log" 2>&1 ||
-		{ cat "$BUILD/out/base-tree.log" >&2; die "could not materialize the base in $base_src"; }
-	# Compared with itself, the series would show no new warning.
-	[ "$(git -C "$base_src" rev-parse HEAD)" = "$(git -C "$TREE" rev-parse base)" ] ||
-		die "$base_src is not at the base commit of $TREE"
+	base_src=$CACHE/base/linux-source
 	sparse=$("$TESTBED/fetch-sparse.sh") || die "no usable sparse"
 	git -C "$TREE" diff --name-only base > "$BUILD/results/warnings-changed.txt" ||
 		die "no tag 'base' in $TREE"
@@ -140,7 +131,7 @@ warnings)
 			f=$(kernel_frags $k $side) src=$TREE
 			[ $side = base ] && src=$base_src
 			case $side in
-			base)	o=$BUILD/base/out/$arch ;;
+			base)	o=$BUILD/out/base-$arch ;;
 			series)	o=$BUILD/out/$arch ;;
 			esac
 			these=()
