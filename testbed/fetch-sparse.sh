@@ -31,7 +31,7 @@ aptopts=(-o Dir::Etc::sourcelist="$apt/sources.list"
 	 -o Dir::Cache::srcpkgcache="$apt/srcpkgcache.bin"
 	 -o APT::Sandbox::User=root)
 log "fetching the sparse $SPARSE_VERSION source package (sid)"
-apt-get "${aptopts[@]}" -qq update >&2 || die "apt-get update on the private deb-src list failed"
+apt-get "${aptopts[@]}" -qq --error-on=any update >&2 || die "apt-get update on the private deb-src list failed"
 orig=$dest/src/sparse_$SPARSE_VERSION.orig.tar.gz
 if [ ! -f "$orig" ]; then
 	(cd "$dest/src" && apt-get "${aptopts[@]}" -qq --download-only source "sparse=$SPARSE_VERSION-2" >&2) ||

@@ -143,7 +143,9 @@ private_apt() {
 		 -o APT::Get::List-Cleanup=0
 		 -o APT::Sandbox::User=root)
 	log "updating private package lists ($*)"
-	apt-get "${APTOPTS[@]}" -qq update || die "apt-get update on the private list failed"
+	# An unreachable mirror is only a warning to apt-get update without
+	# --error-on=any, and the pinned package then "not found" in it.
+	apt-get "${APTOPTS[@]}" -qq --error-on=any update || die "apt-get update on the private list failed"
 }
 
 # cache_lock DIR: hold DIR.lock until the script exits, so that one
@@ -182,7 +184,7 @@ fetch_debs() {
 		private_apt "$dest/apt" "$suite" >&2
 		if ((foreign)); then
 			APTOPTS+=(-o APT::Architectures::=amd64 -o APT::Architectures::=arm64)
-			apt-get "${APTOPTS[@]}" -qq update >&2 ||
+			apt-get "${APTOPTS[@]}" -qq --error-on=any update >&2 ||
 				die "apt-get update (arm64) on the private list failed"
 		fi
 		log "downloading ${missing[*]}"

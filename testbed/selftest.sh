@@ -108,6 +108,15 @@ mkdir -p "$fb/base"
 fake_deb "$BASE_VERSION"
 fetch_case fail "checksum mismatch" "a cached .deb of the pinned version with another checksum"
 rm -rf "$fb"
+# A mirror that refuses the connection, as a network outage would: apt-get
+# update only warns about it unless told otherwise, and the base would
+# then be "in none of" the suites, which sends one to update the pins.
+mkdir -p "$fb/base"
+expect_out fail "apt-get update on the private list failed" \
+	"fetch-base.sh: a mirror that cannot be reached is said to be so" \
+	env ENTRY_SYNC_CACHE="$fb" DEBIAN_MIRROR=http://127.0.0.1:9/debian \
+	"$TESTBED/fetch-base.sh"
+rm -rf "$fb"
 
 # lint.sh checkpatch: checkpatch.pl that cannot run checked nothing.
 mkdir -p "$work/lint/linux"
