@@ -28,8 +28,9 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
 # finds a hit from the compiler's -MD file (kbuild passes -Wp,-MMD).  A cold
 # run is almost all misses: 13 objects of drivers/iommu/ took 48 CPU
 # seconds through ccache's default mode, 37 in depend mode, 35 without
-# ccache (2026-12-06, this machine, beside another build: rough figures).  Hits are found as before, across
-# build directories with the same relative paths.
+# ccache (2026-12-06, this machine, beside another build: rough figures).
+# Hits are found as before, across build directories with the same
+# relative paths.
 export CCACHE_DEPEND=${CCACHE_DEPEND:-1}
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -138,7 +138,6 @@ warnings)
 			for obj in "${objs[@]}"; do
 				[ -f "$src/${obj%.o}.c" ] && these+=("$obj")
 			done
-			mkdir -p "$o"
 			log "$arch $side: sparse + W=1 build of ${#these[@]} objects of drivers/iommu/ in $o (log: $o.lint.log)"
 			"$TESTBED/kbuild.sh" $arch "$src" "$o" "$f" -s prepare > "$o.lint.log" 2>&1 ||
 				{ cat "$o.lint.log" >&2; nok "$arch $side: prepare"; continue; }
@@ -251,7 +250,7 @@ cross)
 		a=${r%:*} seed=${r#*:}
 		builds+=" $a:rand:$seed:$a-rand.config:randconfig-$seed"
 	done
-	users='entry_sync|intel/(pasid|cache|iommu|dmar|nested|svm)|arm-smmu-v3'
+	users='entry_sync|intel/(pasid|cache|iommu|dmar|nested|svm)|amd/(iommu|dte_kunit|nested)|arm-smmu-v3'
 	for b in $builds; do
 		arch=${b%%:*} name=${b##*:} f=${b#*:} f=${f%:*}
 		o=$BUILD/out/cross-$arch-$name

@@ -90,7 +90,7 @@ git -C "$dir" tag -f base "$base" >/dev/null
 # The testbed's git commands in this tree (git am, checkout) must not start
 # a repack in the background of the builds that follow.
 git -C "$dir" config gc.auto 0
-# BASE_ONLY=1: the base alone, no patch (lint.sh bisect applies them one by one).
+# BASE_ONLY=1: the base alone (lint.sh bisect applies the patches itself).
 if [ "${BASE_ONLY:-0}" = 1 ]; then
 	log "$dir: base $(git -C "$dir" rev-parse --short base)"
 	exit 0
