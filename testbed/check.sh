@@ -20,9 +20,9 @@
 
 stages=(
 	"setup|setup.sh"
+	"bisect|lint.sh bisect|idle"
 	"selftest|selftest.sh"
 	"tree|tree.sh"
-	"bisect|lint.sh bisect|idle"
 	"check-export|check-export.sh"
 	"checkpatch|lint.sh checkpatch"
 	"cross|lint.sh cross"
@@ -52,9 +52,11 @@ fi
 # "idle" one runs in the background too, as SCHED_IDLE: below the
 # background ones.  bisect is one, so that the arm64 guest's kernel,
 # built in the background beside the x86_64 guest's boots, gets the idle
-# core first: the arm64 guest stage waits for it.
+# core first: the arm64 guest stage waits for it.  It starts first, on
+# the core that selftest and the tree's git leave idle.
 # Such a stage must read nothing that a stage running beside it writes:
-# bisect has its own tree (from the cached base and patches/); the KUnit
+# bisect has its own tree (from the cached base, which fetch-base.sh and
+# tree.sh make one at a time under their locks, and patches/); the KUnit
 # builds read build/linux, so they start after mutants, which edits it.
 # Its output goes to its STAGE.log only; it is judged when it ends, after
 # the stages it ran beside.

@@ -178,19 +178,32 @@ bisect)
 	dir=$BUILD/bisect/linux
 	FORCE=1 BASE_ONLY=1 "$TESTBED/tree.sh" "$dir" >/dev/null 2>&1 ||
 		die "could not materialize $dir"
-	# Apply the series one patch at a time, building after each.  The
-	# build directories are as far from this tree as the guest kernels'
-	# (build/out/ARCH) are from build/linux, so that ccache, which sees
-	# relative paths, finds the objects both compile from the same source
-	# and configuration: each architecture's is its guest kernel's, whose
-	# build then finds its prepare step and drivers/iommu/ in the cache.
-	bo=$BUILD/bisect/out
-	mkdir -p "$bo"
-	for p in $(patches); do
-		log "bisect: $p, drivers/iommu/ on x86_64 and arm64 (logs: $bo/ARCH.log)"
+	# Each prefix of the series builds drivers/iommu/ on x86_64 and arm64,
+	# the longest first.  The build directories are as far from this tree
+	# as the guest kernels' (build/out/ARCH) are from build/linux, so that
+	# ccache, which sees relative paths, finds the objects both compile
+	# from the same source and configuration: each architecture's is its
+	# guest kernel's.  The whole series comes first, so that the guest
+	# kernels, built later (guest-test.sh), find in the cache the objects
+	# the series changes as well as the prepare step and the rest of
+	# drivers/iommu/; then each shorter prefix is one incremental build
+	# (git checkout gives the files it changes a new time), as many as in
+	# patch order.
+	mapfile -t names < <(patches)
+	commits=()
+	for p in "${names[@]}"; do
 		am_patch "$dir" "$TOP/patches/$p" ||
 			die "patch does not apply: patches/$p"
-		mapfile -t changed < <(git -C "$dir" diff --name-only HEAD~1 HEAD)
+		commits+=("$(git -C "$dir" rev-parse HEAD)")
+	done
+	bo=$BUILD/bisect/out
+	mkdir -p "$bo"
+	declare -A broken=()
+	for ((i = ${#names[@]} - 1; i >= 0; i--)); do
+		p=${names[$i]} c=${commits[$i]}
+		log "bisect: $p, drivers/iommu/ on x86_64 and arm64 (logs: $bo/ARCH.log)"
+		git -C "$dir" checkout -q -f "$c"
+		mapfile -t changed < <(git -C "$dir" diff --name-only "$c~1" "$c")
 		for arch in x86_64 arm64; do
 			if ! bisect_reaches $arch "${changed[@]}"; then
 				ok "$p builds drivers/iommu/ on $arch # SKIP it changes no file that build reads"
@@ -206,15 +219,13 @@ bisect)
 			else
 				build_errors "$bo/$arch.log"
 				nok "$p builds drivers/iommu/ on $arch"
-				log "first patch that breaks the $arch build: $p"
-				tap_end
-				exit 1
+				broken[$arch]=$p
 			fi
 		done
 	done
-	# Without KUnit (VISIBLE_IF_KUNIT symbols static, and nothing may
-	# declare them otherwise): cross's x86_64 tinyconfig, which builds
-	# the library and VT-d with KUnit off.
+	for arch in "${!broken[@]}"; do
+		log "first patch that breaks the $arch build: ${broken[$arch]}"
+	done
 	tap_end
 	;;
 cross)

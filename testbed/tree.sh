@@ -46,7 +46,12 @@ s = open(p).read()
 s = re.sub(r"\n*#\n# Debian packaging:.*\Z", "\n", s, flags=re.S)
 open(p, "w").write(s)
 PY
-	git -C "$repo.tmp" --work-tree="$src" add -A -f
+	# core.bigFileThreshold=1: every blob goes straight into one pack as
+	# it is added (git's bulk check-in of "big" files), instead of ~100,000
+	# loose objects compressed once here and again by the repack below
+	# (here: 49 s instead of 109 s, the same tree).  Only the trees that
+	# "git commit" writes stay loose.
+	git -C "$repo.tmp" --work-tree="$src" -c core.bigFileThreshold=1 add -A -f
 	GIT_AUTHOR_NAME=${BASE_AUTHOR% <*} GIT_AUTHOR_EMAIL=base@invalid \
 	GIT_COMMITTER_NAME=${BASE_AUTHOR% <*} GIT_COMMITTER_EMAIL=base@invalid \
 	GIT_AUTHOR_DATE=$BASE_DATE GIT_COMMITTER_DATE=$BASE_DATE \
@@ -54,12 +59,13 @@ PY
 			-m "$subject"
 	mv "$repo.tmp" "$repo"
 fi
-# One pack, so that a clone hardlinks it: with the ~100,000 loose objects
-# of "git add", every clone (this tree, check-export's, bisect's) started
-# a minute of "git gc --auto" in the background of the stage using it.
-# A base repository made before this is packed on first use.  No delta
-# search: one commit has few similar blobs (here: 56 s instead of 157 s,
-# a 300 MB pack).
+# One pack, so that a clone hardlinks it: with many loose objects, every
+# clone (this tree, check-export's, bisect's) started a minute of "git gc
+# --auto" in the background of the stage using it.  Here it packs the
+# ~6,000 loose trees with the blobs' pack, whose data it copies as it is
+# (a base repository made before the bulk check-in, with every object
+# loose, is packed on first use).  No delta search: one commit has few
+# similar blobs.
 if (($(git -C "$repo" count-objects | cut -d' ' -f1) > 1000)); then
 	log "packing the base repository $repo (once)"
 	git -C "$repo" repack -a -d -q --window=0
