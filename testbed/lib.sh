@@ -302,6 +302,27 @@ guest_mode_env() {
 	export VTD_MODE VTD_CM VTD_CPU VTD_ATS GUEST_IOMMU REPLACE_VARIANT
 }
 
+# tcg_idle_stall LOG: whether a guest's console LOG shows a vCPU that the
+# emulator left halted and never woke again: the hard-lockup detector
+# names a CPU whose NMI backtrace is the idle task's, in task context, its
+# instruction pointer right after a HLT.  Neither its timer interrupt nor
+# an IPI reached it for 40 s, which no guest code can cause from there.
+# Seen twice in about 40 x86_64 boots under QEMU 10.0's TCG (-smp 2), with
+# VT-d and with AMD; guest-test.sh boots such a guest once more.
+tcg_idle_stall() {
+	awk '
+	{ sub(/\r$/, "") }
+	match($0, /hard LOCKUP on cpu [0-9]+/) {
+		cpu = substr($0, RSTART + 19, RLENGTH - 19); blk = 0; next
+	}
+	cpu != "" && $0 ~ ("NMI backtrace for cpu " cpu "$") { blk = 1; next }
+	blk && /NMI backtrace for cpu|Kernel panic/ { blk = 0 }
+	blk && $0 ~ ("PID: 0 Comm: swapper/" cpu " ") { idle = 1 }
+	blk && /Code: .* f4 <[0-9a-f][0-9a-f]>/ { hlt = 1 }
+	blk && /<IRQ>/ { irq = 1 }
+	END { exit !(idle && hlt && !irq) }' "$1"
+}
+
 # guest_arch NAME: the architecture of the guest that a guest configuration
 # boots (x86_64 for VT-d, arm64 for SMMUv3).
 guest_arch() {
@@ -312,18 +333,26 @@ guest_arch() {
 }
 
 # bisect_reaches ARCH FILE...: whether a change to FILE... can change what
-# the ARCH build of drivers/iommu/ compiles (lint.sh bisect).  The VT-d
-# and SMMU sources are built on one architecture each (no other file
-# includes them); a Kconfig or Makefile under them is read on both.
+# the ARCH build of drivers/iommu/ compiles (lint.sh bisect).  The VT-d,
+# AMD and SMMU sources are built on one architecture each (no other file
+# includes them).  So are their Kconfig files' symbols (all depend on
+# X86_64, or on ARM64 without COMPILE_TEST) and the VT-d and AMD
+# Makefiles (read only with their driver on): every architecture parses
+# the Kconfig files, but one whose syntax is broken fails the build of
+# their own architecture at the same patch too.  drivers/iommu/arm/'s
+# Makefile is read on x86_64 as well (obj-y).
 bisect_reaches() {
 	local arch=$1 f
 	shift
 	for f in "$@"; do
 		case $f in
 		tools/*|Documentation/*|MAINTAINERS|*/.kunitconfig) ;;
-		drivers/iommu/intel/*.[ch]|drivers/iommu/amd/*.[ch])
+		drivers/iommu/intel/*.[ch]|drivers/iommu/amd/*.[ch]|\
+		drivers/iommu/intel/Kconfig|drivers/iommu/amd/Kconfig|\
+		drivers/iommu/intel/Makefile|drivers/iommu/amd/Makefile)
 			[ "$arch" = x86_64 ] && return 0 ;;
-		drivers/iommu/arm/*.[ch]) [ "$arch" = arm64 ] && return 0 ;;
+		drivers/iommu/arm/*.[ch]|drivers/iommu/arm/Kconfig)
+			[ "$arch" = arm64 ] && return 0 ;;
 		*) return 0 ;;
 		esac
 	done

@@ -17,6 +17,8 @@
 #     every case, was not run or left no output, a known failure passed, the innocent device lost a copy, or
 #     the kernel logged a DMAR fault, an SMMUv3 event or a WARNING, or an
 #     SMMUv3 guest's SMMU lacks a stage;
+#   - tcg_idle_stall (guest-test.sh's one boot again) tells a vCPU left
+#     halted in the idle task from every other hard lockup;
 #   - demo-table.py fails a demo in which the series lost a copy in a
 #     mode where it must be hitless, a stock run lost nothing, or the
 #     statistics are missing;
@@ -143,10 +145,45 @@ reach_case() {	# WANT NAME ARCH FILE...
 }
 reach_case 0 "a VT-d source on x86_64" x86_64 drivers/iommu/intel/pasid.c
 reach_case fail "a VT-d source on arm64" arm64 drivers/iommu/intel/pasid.c
-reach_case 0 "a VT-d Kconfig on arm64" arm64 drivers/iommu/intel/Kconfig
+reach_case fail "a VT-d Kconfig and Makefile on arm64" arm64 \
+	drivers/iommu/intel/Kconfig drivers/iommu/intel/Makefile
+reach_case 0 "an AMD Kconfig on x86_64" x86_64 drivers/iommu/amd/Kconfig
+reach_case fail "the SMMU Kconfig on x86_64" x86_64 drivers/iommu/arm/Kconfig
+reach_case 0 "drivers/iommu/arm/Makefile on x86_64" x86_64 drivers/iommu/arm/Makefile
+reach_case 0 "drivers/iommu/Kconfig on arm64" arm64 drivers/iommu/Kconfig
 reach_case 0 "an SMMU source with the library on x86_64" x86_64 \
 	drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c drivers/iommu/entry_sync.h
 reach_case fail "the selftests alone on x86_64" x86_64 tools/testing/selftests/vfio/Makefile
+
+# tcg_idle_stall (guest-test.sh boots again): only a vCPU halted in the
+# idle task, in task context, is the emulator's; any other hard lockup is
+# the guest's.
+stall_log() {	# COMM CODE CONTEXT: a console log of a hard lockup on cpu 1
+	cat <<EOF_LOG
+[    4.1] vfio-pci 0000:00:03.0: resetting
+[   48.6] watchdog: CPU0: Watchdog detected hard LOCKUP on cpu 1
+[   48.6] Sending NMI from CPU 0 to CPUs 1:
+[   48.6] NMI backtrace for cpu 1
+[   48.6] CPU: 1 UID: 0 PID: $1 Tainted: G                 N  7.3.4+ #1
+[   48.6] RIP: 0010:0xffffffff812d506a
+[   48.6] Code: 00 00 85 c0 7e 07 0f 00 2d da 4c 13 00 $2 48 89 fe 44 8b 06
+[   48.6] Call Trace:
+[   48.6]  $3
+[   48.6]  ? 0xffffffff812d5f61
+[   48.6] NMI backtrace for cpu 0
+[   48.6] CPU: 0 UID: 0 PID: 0 Comm: swapper/0 Tainted: G                 N  7.3.4+ #1
+[   48.6] Code: 00 00 fb f4 <c3> 48 89 fe 44 8b 06
+[   48.6] Kernel panic - not syncing: Hard LOCKUP
+EOF_LOG
+}
+stall_log "0 Comm: swapper/1" "fb f4 <c3>" "<TASK>" > "$work/stall.log"
+expect 0 "tcg_idle_stall: cpu 1 halted in its idle task" tcg_idle_stall "$work/stall.log"
+stall_log "0 Comm: swapper/1" "fb f4 <c3>" "<IRQ>" > "$work/stall.log"
+expect fail "tcg_idle_stall: cpu 1's idle task in an interrupt" tcg_idle_stall "$work/stall.log"
+stall_log "0 Comm: swapper/1" "fb 90 <c3>" "<TASK>" > "$work/stall.log"
+expect fail "tcg_idle_stall: cpu 1's idle task not after a HLT" tcg_idle_stall "$work/stall.log"
+stall_log "93 Comm: vfio_pci_driver" "fb f4 <c3>" "<TASK>" > "$work/stall.log"
+expect fail "tcg_idle_stall: cpu 1 in a task, not idle (cpu 0 idle)" tcg_idle_stall "$work/stall.log"
 
 # check.sh: a name that is no stage.
 expect fail "check.sh refuses STAGES=no-such-stage" \
