@@ -306,9 +306,11 @@ guest_mode_env() {
 # emulator left halted and never woke again: the hard-lockup detector
 # names a CPU whose NMI backtrace is the idle task's, in task context, its
 # instruction pointer right after a HLT.  Neither its timer interrupt nor
-# an IPI reached it for 40 s, which no guest code can cause from there.
-# Seen twice in about 40 x86_64 boots under QEMU 10.0's TCG (-smp 2), with
-# VT-d and with AMD; guest-test.sh boots such a guest once more.
+# an IPI reached it for 40 s: both are local APIC interrupts, which no
+# IOMMU remaps, and the CPU waits with interrupts on.  Seen under QEMU
+# 10.0's TCG (-smp 2) in an ss-nocx16 boot (this signature) and, with the
+# same symptoms, an amd one: 2 of about 40 x86_64 boots.  guest-test.sh
+# and demo.sh boot such a guest once more.
 tcg_idle_stall() {
 	awk '
 	{ sub(/\r$/, "") }
